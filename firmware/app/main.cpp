@@ -1,0 +1,75 @@
+// storybooth — the story-recording booth.
+#include "app/commands.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+int main(int argc, char** argv) {
+    // Logs go to stderr (journald on the Pi); stdout carries only the commands' output.
+    auto logger = spdlog::stderr_color_mt("storybooth");
+    logger->set_pattern("%^%l%$: %v");
+    spdlog::set_default_logger(logger);
+
+    CLI::App app{"storybooth — records interviews at a story booth and keeps them safe.", "storybooth"};
+    app.set_version_flag("--version", std::string("storybooth ") + STORYBOOTH_VERSION);
+    app.require_subcommand(1);
+
+    sb::app::DevicesOptions dev;
+    auto* devices = app.add_subcommand("devices", "List the microphones (capture devices) the booth can see.");
+    devices->add_flag("--json", dev.json, "Print a JSON array instead of a table");
+
+    sb::app::RecordOptions rec;
+    auto* record = app.add_subcommand("record", "Record one story into the catalog and finish it.");
+    record->add_option("--data", rec.data, "Data folder (catalog and stories)")->capture_default_str();
+    auto* dev_opt = record->add_option("--device", rec.device, "Microphone: part of its name (see 'storybooth devices')");
+    auto* in_opt = record->add_option("--input", rec.input, "Simulated microphone: a WAV or FLAC file");
+    dev_opt->excludes(in_opt);
+    record->add_option("--channels", rec.channels, "Microphones to record: 1 or 2 (default: what the input has)")
+        ->check(CLI::IsMember({1, 2}));
+    record->add_option("--seconds", rec.seconds, "Stop by itself after this many seconds")->check(CLI::PositiveNumber);
+    record->add_option("--bitrate", rec.bitrate, "Listening copy bitrate in bits per second")
+        ->check(CLI::Range(16000, 256000))
+        ->capture_default_str();
+    record->add_option("--master", rec.master, "Lossless master: flac or none")
+        ->check(CLI::IsMember({"flac", "none"}))
+        ->capture_default_str();
+    record->add_flag("--realtime", rec.realtime, "Deliver --input at real time, as a microphone would");
+    record->add_option("--title", rec.title, "Title of the story");
+    record->add_flag("--json", rec.json, "Print the result as one JSON object");
+
+    sb::app::RecoverOptions recv;
+    auto* recover = app.add_subcommand("recover", "Repair and keep recordings interrupted by a crash or power cut.");
+    recover->add_option("--data", recv.data, "Data folder (catalog and stories)")->capture_default_str();
+    recover->add_flag("--json", recv.json, "Print the recovered stories as a JSON array");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        std::fprintf(stderr, "storybooth: %s (see 'storybooth --help')\n", e.what());
+        return 2;
+    }
+
+    try {
+        if (*devices) return sb::app::cmd_devices(dev);
+        if (*record) {
+            if (rec.device.empty() && rec.input.empty())
+                throw std::runtime_error("choose a microphone with --device NAME (see 'storybooth devices') "
+                                         "or a sound file with --input FILE");
+            sb::app::install_signal_handlers();
+            return sb::app::cmd_record(rec);
+        }
+        if (*recover) return sb::app::cmd_recover(recv);
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "storybooth: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}

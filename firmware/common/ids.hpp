@@ -1,0 +1,13 @@
+#pragma once
+// Identities. Never derived from the clock: the Pi has no real-time clock.
+#include <string>
+
+namespace sb {
+
+// A random (version 4) UUID in canonical lower-case form, from the kernel's random source.
+std::string new_uuid();
+
+// True when `s` is a canonical lower-case UUID (safe to use as a folder name).
+bool is_uuid(const std::string& s);
+
+}  // namespace sb
