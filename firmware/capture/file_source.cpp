@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <sndfile.h>
 #include <vector>
@@ -57,8 +58,8 @@ void FileSource::stop() {
 
 void FileSource::run(CaptureSink& sink) {
     using clock = std::chrono::steady_clock;
-    // 10 ms blocks, the size a device would deliver.
-    const std::size_t block = static_cast<std::size_t>(fmt_.sample_rate / 100);
+    // At real time, 10 ms blocks, the size a device delivers; otherwise larger reads.
+    const std::size_t block = static_cast<std::size_t>(fmt_.sample_rate / (realtime_ ? 100 : 10));
     const std::size_t fch = static_cast<std::size_t>(file_channels_);
     const std::size_t och = static_cast<std::size_t>(fmt_.channels);
     std::vector<std::int16_t> in(block * fch);
@@ -86,11 +87,18 @@ void FileSource::run(CaptureSink& sink) {
             sink.push(out.data(), n);
         } else {
             // As fast as the worker drains it, losing nothing.
-            while (sink.ring().write_available() < n * och) {
-                if (stop_.load(std::memory_order_relaxed)) return;
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            std::size_t done = 0;
+            while (done < n) {
+                const std::size_t room = sink.ring().write_available() / och;
+                if (room == 0) {
+                    if (stop_.load(std::memory_order_relaxed)) return;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                    continue;
+                }
+                const std::size_t k = std::min(room, n - done);
+                sink.push(out.data() + done * och, k);
+                done += k;
             }
-            sink.push(out.data(), n);
         }
     }
 }

@@ -200,14 +200,23 @@ std::optional<Story> load_one(const Database& db, std::string_view where, const 
     return std::move(found.front());
 }
 
-std::string integrity_report(const Database& db) {
+// "ok", or what SQLite found wrong, one finding per line (at most `max_errors` of them).
+std::string integrity_report(const Database& db, int max_errors = 100) {
+    // A program constant, not a value: pragmas take no bound parameters.
+    Statement st = db.prepare("PRAGMA integrity_check(" + std::to_string(max_errors) + ")");
+    std::string report;
     try {
-        return db.pragma_rows("integrity_check");
+        while (st.step()) {
+            if (!report.empty()) report += '\n';
+            report += st.text(0);
+        }
     } catch (const CatalogError& e) {
-        // SQLite may give up part-way with "database disk image is malformed": that is the report.
-        if (e.reason() == Reason::corrupt) return e.what();
-        throw;
+        // SQLite may give up part-way ("database disk image is malformed"): that is part of the report.
+        if (e.reason() != Reason::corrupt) throw;
+        if (!report.empty()) report += '\n';
+        report += db.errmsg();
     }
+    return report;
 }
 
 }  // namespace
@@ -289,9 +298,13 @@ Catalog Catalog::open(const std::filesystem::path& db_file, std::shared_ptr<cons
         throw CatalogError("catalog " + db_file.string() + ": cannot switch to WAL journal mode (still '" + mode + "')",
                            Reason::sqlite);
 
-    std::string report = integrity_report(db);
-    if (report != "ok")
+    std::string report = integrity_report(db, 10);
+    if (report != "ok") {
+        // One line, for the log and the admin page.
+        for (std::size_t at = report.find('\n'); at != std::string::npos; at = report.find('\n', at))
+            report.replace(at, 1, "; ");
         throw CatalogError("catalog " + db_file.string() + " failed its integrity check: " + report, Reason::corrupt);
+    }
 
     migrate(db, catalog_migrations());
     return Catalog(std::make_unique<Impl>(std::move(db), std::move(clock)));

@@ -20,7 +20,7 @@ namespace {
 //   questions      the questions chosen for the story, in the order chosen.
 //   markers        chapter marks: "Next question" presses, as offsets into the recording.
 //   keywords       free keywords from the review screen, unique per story.
-//   files          the listening copy and the master: path relative to the story folder,
+//   files          the listening copy and the master: path relative to the data folder,
 //                  size and SHA-256 as finalised; at most one of each kind per story.
 //   question_sets  the librarian's curated question sets, per language...
 //   set_questions  ...and their questions in order.

@@ -203,6 +203,8 @@ std::string Database::pragma_rows(const std::string& body) const {
     return out;
 }
 
+std::string Database::errmsg() const { return sqlite3_errmsg(db_); }
+
 std::int64_t Database::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(db_); }
 
 int Database::changes() const noexcept { return sqlite3_changes(db_); }

@@ -135,6 +135,8 @@ public:
     // column of each, joined with newlines.
     std::string pragma_rows(const std::string& body) const;
 
+    // sqlite3_errmsg: the connection's most recent error, without the file name.
+    std::string errmsg() const;
     std::int64_t last_insert_rowid() const noexcept;
     int changes() const noexcept;
     bool in_transaction() const noexcept;

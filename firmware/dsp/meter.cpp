@@ -13,14 +13,21 @@ float to_dbfs(double linear) noexcept {
 Meter::Meter(int channels) : channels_(channels < 1 ? 1 : (channels > kMaxChannels ? kMaxChannels : channels)) {}
 
 void Meter::add(const std::int16_t* frames, std::size_t nframes) noexcept {
-    for (std::size_t i = 0; i < nframes; ++i) {
-        for (int c = 0; c < channels_; ++c) {
-            const std::int32_t s = frames[i * static_cast<std::size_t>(channels_) + static_cast<std::size_t>(c)];
+    const auto ch = static_cast<std::size_t>(channels_);
+    for (std::size_t c = 0; c < ch; ++c) {
+        std::int32_t peak = peak_[c];
+        std::int64_t sumsq = 0;  // 16-bit squares: no overflow for hours of audio
+        std::uint32_t clipped = 0;
+        for (std::size_t i = 0; i < nframes; ++i) {
+            const std::int32_t s = frames[i * ch + c];
             const std::int32_t a = s < 0 ? -s : s;
-            if (a > peak_[c]) peak_[c] = a;
-            sumsq_[c] += static_cast<double>(s) * s;
-            if (s >= 32767 || s <= -32768) ++clipped_[c];
+            peak = a > peak ? a : peak;
+            sumsq += s * s;
+            clipped += (a >= 32767) ? 1u : 0u;
         }
+        peak_[c] = peak;
+        sumsq_[c] += static_cast<double>(sumsq);
+        clipped_[c] += clipped;
     }
     frames_ += nframes;
 }

@@ -17,8 +17,9 @@ FlacWriter::FlacWriter(const std::filesystem::path& file, int channels, int samp
     info.format = SF_FORMAT_FLAC | SF_FORMAT_PCM_16;
     sf_ = sf_open_fd(fd_.get(), SFM_WRITE, &info, SF_FALSE);
     if (!sf_) throw Error("cannot create FLAC master " + file.string() + ": " + sf_strerror(nullptr));
-    // FLAC level 5 (libsndfile maps 0..1 onto FLAC's 0..8): the usual size/CPU balance.
-    double level = 5.0 / 8.0;
+    // FLAC level 3 (libsndfile maps 0..1 onto FLAC's 0..8): on speech, files within ~3% of
+    // level 5's size for about two-thirds of its CPU time (measured: docs/benchmarks.md).
+    double level = 3.0 / 8.0;
     sf_command(sf_, SFC_SET_COMPRESSION_LEVEL, &level, sizeof level);
 }
 

@@ -3,6 +3,8 @@
 #include "dsp/mixer.hpp"
 
 #include <cmath>
+#include <ebur128.h>
+#include <random>
 #include <gtest/gtest.h>
 #include <vector>
 
@@ -98,4 +100,74 @@ TEST(Loudness, R128GainIsQ78RelativeToMinus23Lufs) {
     EXPECT_EQ(sb::r128_gain_q78(-23.0), 0);
     EXPECT_EQ(sb::r128_gain_q78(-16.0), -1792);
     EXPECT_EQ(sb::r128_gain_q78(-30.0), 1792);
+}
+
+namespace {
+
+// libebur128's figures for the same audio: the reference our own meter is held to.
+struct Reference {
+    double lufs, tp_db;
+};
+Reference reference(const std::vector<float>& v, int channels, int rate) {
+    ebur128_state* st = ebur128_init(static_cast<unsigned>(channels), static_cast<unsigned long>(rate),
+                                     EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
+    ebur128_add_frames_float(st, v.data(), v.size() / static_cast<std::size_t>(channels));
+    Reference r{};
+    ebur128_loudness_global(st, &r.lufs);
+    double peak = 0;
+    for (int c = 0; c < channels; ++c) {
+        double p = 0;
+        ebur128_true_peak(st, static_cast<unsigned>(c), &p);
+        peak = std::max(peak, p);
+    }
+    r.tp_db = 20 * std::log10(peak);
+    ebur128_destroy(&st);
+    return r;
+}
+
+// Speech-like test audio: noise bursts shaped by a syllable-rate envelope, with pauses.
+std::vector<float> babble(int channels, int rate, double seconds, unsigned seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> noise(0.0f, 1.0f);
+    const auto n = static_cast<std::size_t>(rate * seconds);
+    std::vector<float> v(n * static_cast<std::size_t>(channels));
+    float lp[2] = {0, 0};
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = static_cast<double>(i) / rate;
+        const double env = std::max(0.0, std::sin(2 * kPi * 4.0 * t)) * (std::fmod(t, 3.0) < 2.2 ? 1.0 : 0.02);
+        for (int c = 0; c < channels; ++c) {
+            lp[c] = 0.7f * lp[c] + 0.3f * noise(rng);  // a little low-pass colour
+            v[i * static_cast<std::size_t>(channels) + static_cast<std::size_t>(c)] =
+                static_cast<float>(0.25 * env * (c == 0 ? 1.0 : 0.4)) * lp[c] * 3.0f;
+        }
+    }
+    return v;
+}
+
+void expect_matches_reference(const std::vector<float>& v, int channels, int rate, std::size_t chunk) {
+    sb::Loudness l(channels, rate);
+    for (std::size_t off = 0; off < v.size(); off += chunk * static_cast<std::size_t>(channels))
+        l.add(v.data() + off, std::min(chunk, (v.size() - off) / static_cast<std::size_t>(channels)));
+    const Reference ref = reference(v, channels, rate);
+    ASSERT_TRUE(l.integrated_lufs());
+    EXPECT_NEAR(*l.integrated_lufs(), ref.lufs, 0.05);
+    ASSERT_TRUE(l.true_peak_dbtp());
+    EXPECT_NEAR(*l.true_peak_dbtp(), ref.tp_db, 0.15);
+}
+
+}  // namespace
+
+TEST(Loudness, AgreesWithLibebur128OnSpeechLikeStereoAt48kHz) { expect_matches_reference(babble(2, 48000, 30, 1), 2, 48000, 960); }
+TEST(Loudness, AgreesWithLibebur128OnMonoAt44100Hz) { expect_matches_reference(babble(1, 44100, 20, 2), 1, 44100, 441); }
+TEST(Loudness, ChunkSizeDoesNotChangeTheResult) { expect_matches_reference(babble(2, 48000, 12, 3), 2, 48000, 37); }
+
+TEST(Loudness, TruePeakSeesOvershootBetweenSamples) {
+    // A sine at fs/4 sampled 45 degrees off its crests: samples read -3 dB, the wave peaks at 0.
+    std::vector<float> v(48000);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<float>(0.5 * std::sin(kPi / 2 * static_cast<double>(i) + kPi / 4));
+    sb::Loudness l(1, 48000);
+    l.add(v.data(), v.size());
+    const Reference ref = reference(v, 1, 48000);
+    EXPECT_NEAR(*l.true_peak_dbtp(), 20 * std::log10(0.5), 0.3);
+    EXPECT_NEAR(*l.true_peak_dbtp(), ref.tp_db, 0.3);
 }

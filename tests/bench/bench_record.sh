@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Recording benchmark: storybooth against opusenc on the same 10-minute 48 kHz stereo speech.
+# Prints whole-process CPU time and its ratio to opusenc (without and with the FLAC master),
+# peak RSS while recording, and the largest gap between durable writes in a real-time run.
+#   tests/bench/bench_record.sh [BUILD_DIR]        (default: ./build)
+# Targets: CPU ratio <= 1.10 without master, <= 1.30 with; peak RSS <= 24 MB; write gap <= 0.25 s.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+build="${1:-$root/build}"
+bin="$build/firmware/app/storybooth"
+[[ -x "$bin" ]] || { echo "bench: build first (no $bin)" >&2; exit 1; }
+for tool in opusenc strace /usr/bin/time; do command -v "$tool" >/dev/null || { echo "bench: needs $tool" >&2; exit 1; }; done
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+
+echo "Making 10 minutes of 48 kHz stereo speech..."
+"$root/firmware/scripts/make-conversation.sh" "$work/speech.wav" 600
+soxi -D "$work/speech.wav" | awk '{printf "input: %.1f s\n", $1}'
+cat "$work/speech.wav" > /dev/null   # warm the page cache for every run alike
+
+measure() {  # measure NAME CMD... -> prints "cpu_seconds peak_rss_kb"
+  local name="$1"; shift
+  /usr/bin/time -f "%U %S %M" -o "$work/$name.time" "$@" > "$work/$name.out" 2> "$work/$name.err" ||
+    { echo "bench: $name failed:" >&2; cat "$work/$name.err" >&2; exit 1; }
+  awk '{printf "%.3f %d\n", $1 + $2, $3}' "$work/$name.time"
+}
+
+read -r ref_cpu ref_rss < <(measure opusenc opusenc --quiet --bitrate 64 --comp 10 --cvbr "$work/speech.wav" "$work/ref.opus")
+read -r nom_cpu nom_rss < <(measure nomaster "$bin" record --data "$work/d1" --input "$work/speech.wav" --master none --json)
+read -r mas_cpu mas_rss < <(measure master "$bin" record --data "$work/d2" --input "$work/speech.wav" --json)
+
+echo "Real-time run (60 s) for the write cadence..."
+"$root/firmware/scripts/make-conversation.sh" "$work/minute.wav" 60
+strace -f -ttt -e trace=fdatasync,fsync -o "$work/strace.txt" \
+  "$bin" record --data "$work/d3" --input "$work/minute.wav" --realtime --seconds 60 --json > "$work/rt.json" 2> "$work/rt.err"
+# Largest gap between consecutive durable writes while recording (first to last sync).
+strace_gap=$(awk '/fdatasync\(/ && !/resumed/ { t=$2; if (prev) { g=t-prev; if (g>max) max=g }; prev=t } END { printf "%.3f", max }' "$work/strace.txt")
+engine_gap=$(python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print("%.3f %.3f" % (j["max_sync_gap_ms"]/1000, j["max_exposure_ms"]/1000))' "$work/rt.json")
+
+awk -v r="$ref_cpu" -v n="$nom_cpu" -v m="$mas_cpu" -v rr="$ref_rss" -v nr="$nom_rss" -v mr="$mas_rss" \
+    -v sg="$strace_gap" -v eg="$engine_gap" 'BEGIN {
+  split(eg, e, " ");
+  printf "\n%-44s %10s %10s\n", "run (10 min stereo speech)", "CPU s", "peak RSS";
+  printf "%-44s %10.2f %7.1f MB\n", "opusenc --bitrate 64 --comp 10 --cvbr", r, rr/1024;
+  printf "%-44s %10.2f %7.1f MB\n", "storybooth record --master none", n, nr/1024;
+  printf "%-44s %10.2f %7.1f MB\n", "storybooth record (FLAC master)", m, mr/1024;
+  printf "\nCPU ratio without master: %.3f   (target <= 1.10)\n", n/r;
+  printf "CPU ratio with master:    %.3f   (target <= 1.30)\n", m/r;
+  printf "peak RSS while recording: %.1f MB (target <= 24 MB)\n", (nr > mr ? nr : mr)/1024;
+  printf "largest gap between durable writes: %.3f s by strace, %.3f s by the engine (target <= 0.25 s)\n", sg, e[1];
+  printf "most audio not yet durable at any moment: %.3f s\n", e[2];
+}'
