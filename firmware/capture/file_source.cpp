@@ -86,13 +86,17 @@ void FileSource::run(CaptureSink& sink) {
             std::this_thread::sleep_until(due);
             sink.push(out.data(), n);
         } else {
-            // As fast as the worker drains it, losing nothing.
+            // As fast as the worker drains it, losing nothing, but never more than ~1 s ahead:
+            // what the worker reads next is then still in the CPU's cache.
+            const std::size_t high_water = static_cast<std::size_t>(fmt_.sample_rate) * och;
             std::size_t done = 0;
             while (done < n) {
-                const std::size_t room = sink.ring().write_available() / och;
+                const std::size_t room = std::min(sink.ring().write_available(),
+                                                  high_water - std::min(high_water, sink.ring().read_available())) /
+                                         och;
                 if (room == 0) {
                     if (stop_.load(std::memory_order_relaxed)) return;
-                    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
                     continue;
                 }
                 const std::size_t k = std::min(room, n - done);

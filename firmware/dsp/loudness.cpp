@@ -170,10 +170,19 @@ void Loudness::add_true_peak(const float* in, std::size_t nframes) {
             scratch_.resize(nframes + kTaps);
             std::copy(std::begin(history_[c]), std::end(history_[c]), scratch_.begin());
             for (std::size_t k = 0; k < nframes; ++k) scratch_[kTaps + k] = in[k * ch + c];
+            // Interpolate only where a window holds a sample loud enough to beat the peak
+            // through the filter's gain; elsewhere the bound already rules it out.
             float local = peak_;
+            std::ptrdiff_t last_hot = -static_cast<std::ptrdiff_t>(kTaps) - 1;
+            for (std::size_t k = 0; k < static_cast<std::size_t>(kTaps); ++k)
+                if (std::fabs(scratch_[k]) * bound_ > local) last_hot = static_cast<std::ptrdiff_t>(k);
             for (std::size_t k = 0; k < nframes; ++k) {
+                const std::size_t newest = k + kTaps;  // index in scratch_ of input sample k
+                const float v = std::fabs(scratch_[newest]);
+                if (v * bound_ > local) last_hot = static_cast<std::ptrdiff_t>(newest);
+                if (static_cast<std::ptrdiff_t>(newest) - last_hot >= kTaps) continue;
                 const float* w = &scratch_[k + 1];  // the kTaps samples ending at input k
-                local = std::max(local, std::fabs(w[kTaps - 1]));
+                local = std::max(local, v);
                 for (int p = 0; p < kPhases; ++p) {
                     const float* h = &coeffs_[static_cast<std::size_t>(p * kTaps)];
                     float acc = 0.0f;

@@ -93,21 +93,53 @@ Story finalise_story(Catalog& catalog, const fs::path& data_dir, const std::stri
 
     bool has_audio = false;
     std::int64_t samples = 0;
-    if (fs::exists(opus)) {
-        auto r = ogg::repair_opus_in_place(opus);
-        has_audio = r.has_audio;
-        samples = r.samples_48k;
-        if (r.changed) spdlog::info("story {}: listening copy repaired ({} ms kept)", story->code, samples / 48);
-    }
     bool master_ok = false;
-    if (fs::exists(master)) {
-        try {
-            auto r = flac::repair_flac_in_place(master);
-            master_ok = r.has_audio;
-            if (r.changed) spdlog::info("story {}: master repaired ({} frames kept)", story->code, r.frames);
-        } catch (const Error& e) {
-            spdlog::warn("story {}: master {} could not be repaired: {}", story->code, master.string(), e.what());
+    if (in.clean) {
+        has_audio = fs::exists(opus);
+        master_ok = fs::exists(master);
+    } else {
+        if (fs::exists(opus)) {
+            auto r = ogg::repair_opus_in_place(opus);
+            has_audio = r.has_audio;
+            samples = r.samples_48k;
+            if (r.changed) spdlog::info("story {}: listening copy repaired ({} ms kept)", story->code, samples / 48);
         }
+        if (fs::exists(master)) {
+            try {
+                auto r = flac::repair_flac_in_place(master);
+                master_ok = r.has_audio;
+                if (r.changed) spdlog::info("story {}: master repaired ({} frames kept)", story->code, r.frames);
+            } catch (const Error& e) {
+                spdlog::warn("story {}: master {} could not be repaired: {}", story->code, master.string(), e.what());
+            }
+        }
+    }
+
+    std::optional<double> lufs = in.lufs;
+    std::optional<double> true_peak = in.true_peak_dbtp;
+    if (has_audio && !in.clean && !lufs) {
+        // The running measurement was lost with the crash (or covers audio that never reached
+        // the disk): measure what the file holds.
+        auto m = measure_opus_loudness(opus);
+        lufs = m.lufs;
+        true_peak = m.true_peak_dbtp;
+    }
+
+    if (has_audio) {
+        // Final tags; the same pass reads the file's length.
+        const fs::path tmp = opus.string() + ".tmp";
+        try {
+            auto info = ogg::rewrite_tags(opus, tmp, story_tags(*story, booth_name(catalog), true, lufs));
+            if (::rename(tmp.c_str(), opus.c_str()) != 0) throw_errno("cannot rename " + tmp.string(), errno);
+            fsync_dir(dir);
+            samples = info.samples_48k;
+        } catch (const Error& e) {
+            fs::remove(tmp, ec);
+            spdlog::warn("story {}: final tags not written ({}); the file keeps its first tags", story->code, e.what());
+            fin.note = fin.note.empty() ? "final tags not written" : fin.note + "; final tags not written";
+            samples = ogg::inspect(opus).samples_48k;
+        }
+        has_audio = samples > 0;
     }
 
     if (!has_audio) {
@@ -118,24 +150,8 @@ Story finalise_story(Catalog& catalog, const fs::path& data_dir, const std::stri
         fin.note = fin.note.empty() ? "nothing was captured" : fin.note + "; nothing was captured";
     } else {
         fin.duration_ms = samples / 48;
-        fin.lufs = in.lufs;
-        fin.true_peak_dbtp = in.true_peak_dbtp;
-        if (!fin.lufs) {
-            auto m = measure_opus_loudness(opus);
-            fin.lufs = m.lufs;
-            fin.true_peak_dbtp = m.true_peak_dbtp;
-        }
-        const std::string booth = booth_name(catalog);
-        const fs::path tmp = opus.string() + ".tmp";
-        try {
-            ogg::rewrite_tags(opus, tmp, story_tags(*story, booth, true, fin.lufs));
-            if (::rename(tmp.c_str(), opus.c_str()) != 0) throw_errno("cannot rename " + tmp.string(), errno);
-            fsync_dir(dir);
-        } catch (const Error& e) {
-            fs::remove(tmp, ec);
-            spdlog::warn("story {}: final tags not written ({}); the file keeps its first tags", story->code, e.what());
-            fin.note = fin.note.empty() ? "final tags not written" : fin.note + "; final tags not written";
-        }
+        fin.lufs = lufs;
+        fin.true_peak_dbtp = true_peak;
         fin.files.push_back({"listening", layout::relative(id, layout::kListening), fs::file_size(opus), sha256_file(opus)});
     }
     if (master_ok)

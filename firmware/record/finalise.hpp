@@ -2,8 +2,8 @@
 // Turning what is on disk into a finished story: used at the end of every recording and by
 // recovery after a crash, so both paths end the same way.
 //
-//   1. repair both files in place (a no-op for a cleanly closed file; after a crash or a full
-//      disk it cuts to the last whole page/frame and marks the end) — needs no free space;
+//   1. unless both files were closed cleanly, repair them in place (after a crash or a full disk
+//      this cuts to the last whole page/frame and marks the end) — needs no free space;
 //   2. write the final tags into story.opus (a new file beside it, fsynced, renamed): chapters
 //      from the markers, R128 gain, participants; if the disk is full the repaired file keeps
 //      the tags it was created with, and the note says so;
@@ -20,6 +20,9 @@ namespace sb {
 
 struct FinaliseInput {
     std::string state = "complete";  // or "recovered"
+    // Both writers closed without error: the files are whole, so the in-place repairs (and the
+    // full decode of the master they need) are skipped.
+    bool clean = false;
     std::string note;
     std::string ended_at;                 // ISO 8601; empty when unknown (after a crash)
     std::optional<double> lufs;           // measured while recording; measured from the file when absent

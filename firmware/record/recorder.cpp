@@ -202,15 +202,17 @@ RecordOutcome Recorder::finish() {
     if (source_) source_->stop();
 
     RecordOutcome out;
-    bool opus_ok = writers_->opus->finish();
+    const bool opus_ok = writers_->opus->finish();
     if (!opus_ok) set_fault(writers_->opus->error());
-    if (writers_->master && !writers_->master->finish()) set_fault(writers_->master->error());
+    const bool master_ok = !writers_->master || writers_->master->finish();
+    if (!master_ok) set_fault(writers_->master->error());
 
     FinaliseInput fin;
     fin.state = "complete";
     fin.ended_at = iso8601_utc(clock_.now());
     const std::string why = fault();
     fin.note = why;
+    fin.clean = opus_ok && master_ok;
     // After a write error the running measurement covers audio that may not be on disk.
     if (opus_ok) {
         fin.lufs = writers_->loudness->integrated_lufs();

@@ -71,10 +71,11 @@ RepairResult repair_opus_in_place(const std::filesystem::path& file);
 // Writes `out` = the OpusHead page as is, a new OpusTags packet (vendor kept, exactly `comments` as
 // KEY=value in order, no padding; binary data after the comments is kept only if it is marked
 // "preserve" by RFC 7845, i.e. its first byte is odd), spanning as many pages as it needs, then every
-// valid audio page of the stream copied with sequence numbers renumbered and CRC recomputed.
+// valid audio page of the stream copied (renumbered, with a new CRC, only when the new tags take a
+// different number of pages). Returns what `in` holds (its length in samples_48k, its pages).
 // `out` is created or truncated, fsynced, and removed again if writing fails (the caller renames it).
 // Throws sb::IoError (disk_full() for ENOSPC/EFBIG/EDQUOT) or sb::Error if `in` has no valid headers.
-void rewrite_tags(const std::filesystem::path& in, const std::filesystem::path& out,
-                  const std::vector<std::pair<std::string, std::string>>& comments);
+OpusInfo rewrite_tags(const std::filesystem::path& in, const std::filesystem::path& out,
+                      const std::vector<std::pair<std::string, std::string>>& comments);
 
 }  // namespace sb::ogg

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <algorithm>
 #include <gtest/gtest.h>
 #include <thread>
 
@@ -67,6 +68,13 @@ TEST_P(CrashAt, SigkillLosesAtMostHalfASecondAndRecoverKeepsAPlayableStory) {
         EXPECT_EQ(opusinfo_warnings(opus), "");
         EXPECT_NEAR(static_cast<double>(opus_samples(opus)) / 48.0, j["duration_ms"].get<double>(), 1.0);
         EXPECT_EQ(run("opusdec --quiet " + q(opus.string()) + " /dev/null").exit_code, 0);
+        // Finalised like any story: loudness measured from the file, final tags written.
+        if (kept_s > 1.0) {
+            EXPECT_TRUE(j["lufs"].is_number());
+            const auto tags = opus_comments(opus);
+            EXPECT_NE(std::find(tags.begin(), tags.end(), "STORY_CODE=" + j["code"].get<std::string>()), tags.end());
+            EXPECT_TRUE(std::any_of(tags.begin(), tags.end(), [](const std::string& t) { return t.rfind("R128_TRACK_GAIN=", 0) == 0; }));
+        }
         // The master survives too: whole frames only, and exactly the start of the input.
         ASSERT_TRUE(j["master"].is_string());
         EXPECT_EQ(run("flac -t --silent " + q(j["master"].get<std::string>())).exit_code, 0);
