@@ -59,15 +59,6 @@ json story_json(const Story& s, const fs::path& data_dir, std::uint64_t overflow
     return j;
 }
 
-// Rough bytes a second of recording takes, to refuse a story the disk cannot hold.
-double bytes_per_second(int bitrate, bool master, int channels, int rate) {
-    double b = bitrate / 8.0 * 1.1;                    // Opus plus Ogg overhead
-    if (master) b += rate * channels * 2 * 0.75;       // FLAC on speech, with margin
-    return b;
-}
-
-constexpr std::uint64_t kReserveBytes = 64ull << 20;
-
 Catalog open_catalog(const fs::path& data) {
     make_dirs_durable(data);
     return Catalog::open(layout::catalog_file(data));
@@ -135,8 +126,8 @@ int cmd_record(const RecordOptions& o) {
         }
     }
     const bool master = o.master == "flac";
-    const auto need = static_cast<std::uint64_t>(planned * bytes_per_second(o.bitrate, master, fmt.channels, fmt.sample_rate)) +
-                      kReserveBytes;
+    const auto need = static_cast<std::uint64_t>(planned * layout::bytes_per_second(o.bitrate, master, fmt.channels, fmt.sample_rate)) +
+                      layout::kReserveBytes;
     const std::uint64_t have = free_bytes(o.data);
     if (have < need)
         throw Error("not enough free space in " + o.data.string() + " for this recording: " + std::to_string(have >> 20) +

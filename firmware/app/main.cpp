@@ -1,5 +1,7 @@
 // storybooth — the story-recording booth.
 #include "app/commands.hpp"
+#include "app/run.hpp"
+#include "config/settings.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -44,6 +46,23 @@ int main(int argc, char** argv) {
     recover->add_option("--data", recv.data, "Data folder (catalog and stories)")->capture_default_str();
     recover->add_flag("--json", recv.json, "Print the recovered stories as a JSON array");
 
+    sb::app::RunOptions run_opts;
+    run_opts.version = STORYBOOTH_VERSION;
+    auto* run = app.add_subcommand("run", "Run the booth: the touchscreen session, the admin pages and the sync API.");
+    run->add_option("--config", run_opts.config, "Config file (every setting, commented: storybooth run --print-config)");
+    run->add_flag("--print-config", run_opts.print_config, "Print the default config file and exit");
+    for (const auto& k : sb::setting_keys()) {
+        const std::string key = k.key;
+        run->add_option_function<std::string>(
+            "--" + key, [&run_opts, key](const std::string& v) { run_opts.flags[key] = v; }, k.help);
+    }
+
+    sb::app::SetPinOptions pin_opts;
+    auto* admin = app.add_subcommand("admin", "Librarian administration from the command line.");
+    admin->require_subcommand(1);
+    auto* set_pin = admin->add_subcommand("set-pin", "Set the librarian PIN, read from standard input.");
+    set_pin->add_option("--data", pin_opts.data, "Data folder (catalog and stories)")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -67,6 +86,10 @@ int main(int argc, char** argv) {
             return sb::app::cmd_record(rec);
         }
         if (*recover) return sb::app::cmd_recover(recv);
+#ifdef STORYBOOTH_HAVE_DAEMON  // TEMP-GUARD
+        if (*run) return sb::app::cmd_run(run_opts);
+        if (*set_pin) return sb::app::cmd_set_pin(pin_opts);
+#endif  // TEMP-GUARD
     } catch (const std::exception& e) {
         std::fprintf(stderr, "storybooth: %s\n", e.what());
         return 1;

@@ -200,6 +200,89 @@ std::optional<Story> load_one(const Database& db, std::string_view where, const 
     return std::move(found.front());
 }
 
+// ---- search ----
+
+constexpr int max_search_limit = 200;
+constexpr std::size_t max_search_words = 32;
+
+// What someone typed, as an FTS5 query that can only ever mean "every one of these word
+// prefixes": each word (split on spaces and control characters) becomes an FTS5 string — in
+// double quotes, with any '"' doubled, so nothing inside is syntax — followed by '*' for a prefix
+// match; the strings are joined by spaces, FTS5's implicit AND. A word holding nothing the
+// tokenizer indexes (only punctuation or emoji) makes an empty phrase, which FTS5 leaves out.
+// Empty when there are no words at all.
+std::string fts_query(const std::string& text) {
+    std::string out;
+    std::string word;
+    std::size_t words = 0;
+    auto flush = [&] {
+        if (word.empty() || words == max_search_words) {
+            word.clear();
+            return;
+        }
+        if (!out.empty()) out += ' ';
+        out += '"';
+        for (char c : word) {
+            if (c == '"') out += '"';
+            out += c;
+        }
+        out += "\"*";
+        word.clear();
+        ++words;
+    };
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7f) flush();
+        else word += c;
+    }
+    flush();
+    return out;
+}
+
+struct SearchSql {
+    std::string where;       // starts with "WHERE "; parameters ?1 state, ?2 share level, ?3 match
+    std::string match;       // the FTS5 query, empty when the text has no words
+};
+
+// The WHERE clause is one of two program constants; the user's words only ever reach SQLite as
+// the bound value of ?3.
+SearchSql search_sql(const StoryQuery& q) {
+    if (!q.state.empty()) require_one_of("story state", q.state, story_states);
+    if (!q.share_level.empty()) require_one_of("share level", q.share_level, share_levels);
+    SearchSql out;
+    out.match = fts_query(q.text);
+    out.where = "WHERE (?1 = '' OR state = ?1) AND (?2 = '' OR share_level = ?2) ";
+    if (!out.match.empty())
+        out.where += "AND code_number IN (SELECT rowid FROM story_search WHERE story_search MATCH ?3) ";
+    return out;
+}
+
+void bind_search(Statement& st, const SearchSql& sql, const StoryQuery& q) {
+    st.bind(1, q.state);
+    st.bind(2, q.share_level);
+    if (!sql.match.empty()) st.bind(3, sql.match);
+}
+
+// ---- sync laptops ----
+
+void validate_laptop(const std::string& host_name, const std::string& token_sha256) {
+    if (host_name.empty()) invalid("a paired laptop needs a host name");
+    if (host_name.size() > 255) invalid("host name is longer than 255 bytes");
+    if (std::any_of(host_name.begin(), host_name.end(), [](char c) {
+            const auto u = static_cast<unsigned char>(c);
+            return u < 0x20 || u == 0x7f;
+        }))
+        invalid("host name contains control characters");
+    if (!is_sha256_hex(token_sha256)) invalid("token hash is not 64 lower-case hex digits");
+}
+
+constexpr std::string_view laptop_columns =
+    "SELECT id, host_name, token_sha256, paired_at, last_seen_at, last_seq, revoked FROM sync_laptops ";
+
+SyncLaptop laptop_from_row(const Statement& st) {
+    return SyncLaptop{st.int64(0), st.text(1), st.text(2), st.text(3), st.text(4), st.int64(5), st.int64(6) != 0};
+}
+
 // "ok", or what SQLite found wrong, one finding per line (at most `max_errors` of them).
 std::string integrity_report(const Database& db, int max_errors = 100) {
     // A program constant, not a value: pragmas take no bound parameters.
@@ -268,6 +351,27 @@ struct Catalog::Impl {
             ins.run();
             ins.reset();
         }
+    }
+
+    // Rewrites the story's row in the search index from what the catalog now holds. Every
+    // method that changes a story's title, description, participants or keywords calls this
+    // inside its transaction (the schema has no triggers for it: see schema.cpp).
+    void index_story(const std::string& id) const {
+        unindex_story(id);
+        db.prepare(
+              "INSERT INTO story_search (rowid, title, description, names, keywords) "
+              "SELECT s.code_number, s.title, s.description, "
+              "COALESCE((SELECT group_concat(p.name, ' ') FROM participants p WHERE p.story_id = s.id), ''), "
+              "COALESCE((SELECT group_concat(k.keyword, ' ') FROM keywords k WHERE k.story_id = s.id), '') "
+              "FROM stories s WHERE s.id = ?1")
+            .bind_all(id)
+            .run();
+    }
+    // Takes the story out of the search index (before the story itself goes).
+    void unindex_story(const std::string& id) const {
+        db.prepare("DELETE FROM story_search WHERE rowid = (SELECT code_number FROM stories WHERE id = ?1)")
+            .bind_all(id)
+            .run();
     }
 
     std::string get_setting(const std::string& key, const std::string& fallback) const {
@@ -384,6 +488,7 @@ Story Catalog::create_story(const NewStory& ns) {
         question.reset();
     }
     impl_->insert_keywords(id, ns.keywords);
+    impl_->index_story(id);
     impl_->log_change(id, now);
 
     std::optional<Story> story = load_one(db, "WHERE id = ?1", id);
@@ -451,6 +556,31 @@ std::vector<Story> Catalog::list(const std::string& state_filter) const {
     return out;
 }
 
+std::vector<Story> Catalog::search(const StoryQuery& q) const {
+    if (q.limit < 0) invalid("search: negative limit " + std::to_string(q.limit));
+    if (q.offset < 0) invalid("search: negative offset " + std::to_string(q.offset));
+    const SearchSql sql = search_sql(q);
+    std::lock_guard lock(impl_->mu);
+    const Database& db = impl_->db;
+    Transaction tx(db, Transaction::Mode::deferred);
+    Statement st = db.prepare(std::string(story_columns) + sql.where + "ORDER BY code_number DESC LIMIT ?4 OFFSET ?5");
+    bind_search(st, sql, q);
+    st.bind(4, std::min(q.limit, max_search_limit));
+    st.bind(5, q.offset);
+    std::vector<Story> out = load_stories(db, st);
+    tx.commit();
+    return out;
+}
+
+std::int64_t Catalog::count(const StoryQuery& q) const {
+    const SearchSql sql = search_sql(q);
+    std::lock_guard lock(impl_->mu);
+    Statement st = impl_->db.prepare("SELECT COUNT(*) FROM stories " + sql.where);
+    bind_search(st, sql, q);
+    st.step();
+    return st.int64(0);
+}
+
 std::vector<std::string> Catalog::ids_in_state(const std::string& state) const {
     require_one_of("story state", state, story_states);
     std::lock_guard lock(impl_->mu);
@@ -486,6 +616,7 @@ void Catalog::update_metadata(const std::string& id, const std::string& title, c
         .run();
     db.prepare("DELETE FROM keywords WHERE story_id = ?1").bind_all(id).run();
     impl_->insert_keywords(id, keywords);
+    impl_->index_story(id);
     impl_->log_change(id, now);
     tx.commit();
 }
@@ -534,6 +665,7 @@ void Catalog::purge(const std::string& id) {
     const std::string now = impl_->now();
     Transaction tx(db);
     impl_->state_of(id);  // throws for an unknown id
+    impl_->unindex_story(id);
     db.prepare("DELETE FROM stories WHERE id = ?1").bind_all(id).run();
     db.prepare("DELETE FROM change_log WHERE story_id = ?1").bind_all(id).run();
     db.prepare("INSERT INTO change_log (story_id, kind, at) VALUES (?1, 'tombstone', ?2)").bind_all(id, now).run();
@@ -557,6 +689,60 @@ std::vector<Change> Catalog::changes_since(std::int64_t seq, int limit) const {
     std::vector<Change> out;
     while (st.step()) out.push_back(Change{st.int64(0), st.text(1), st.text(2), st.text(3)});
     return out;
+}
+
+// ---- paired sync laptops ----
+
+std::int64_t Catalog::add_sync_laptop(const std::string& host_name, const std::string& token_sha256) {
+    validate_laptop(host_name, token_sha256);
+    std::lock_guard lock(impl_->mu);
+    const Database& db = impl_->db;
+    db.prepare("INSERT INTO sync_laptops (host_name, token_sha256, paired_at) VALUES (?1, ?2, ?3)")
+        .bind_all(host_name, token_sha256, impl_->now())
+        .run();
+    return db.last_insert_rowid();
+}
+
+std::optional<SyncLaptop> Catalog::sync_laptop_by_token_hash(const std::string& token_sha256) const {
+    std::lock_guard lock(impl_->mu);
+    Statement st = impl_->db.prepare(std::string(laptop_columns) + "WHERE token_sha256 = ?1");
+    st.bind_all(token_sha256);
+    if (!st.step()) return std::nullopt;
+    return laptop_from_row(st);
+}
+
+std::vector<SyncLaptop> Catalog::sync_laptops(bool include_revoked) const {
+    std::lock_guard lock(impl_->mu);
+    Statement st = impl_->db.prepare(std::string(laptop_columns) + "WHERE ?1 OR revoked = 0 ORDER BY id");
+    st.bind_all(include_revoked ? 1 : 0);
+    std::vector<SyncLaptop> out;
+    while (st.step()) out.push_back(laptop_from_row(st));
+    return out;
+}
+
+void Catalog::revoke_sync_laptop(std::int64_t id) {
+    std::lock_guard lock(impl_->mu);
+    const Database& db = impl_->db;
+    Transaction tx(db);
+    Statement exists = db.prepare("SELECT 1 FROM sync_laptops WHERE id = ?1");
+    exists.bind_all(id);
+    if (!exists.step())
+        throw CatalogError("catalog " + db.path().string() + " has no paired laptop " + std::to_string(id),
+                           Reason::not_found);
+    db.prepare("UPDATE sync_laptops SET revoked = 1 WHERE id = ?1").bind_all(id).run();
+    tx.commit();
+}
+
+void Catalog::record_sync_laptop_seen(std::int64_t id, std::optional<std::int64_t> acked_seq) {
+    if (acked_seq && *acked_seq < 0) invalid("acknowledged seq " + std::to_string(*acked_seq) + " is negative");
+    std::lock_guard lock(impl_->mu);
+    const Database& db = impl_->db;
+    db.prepare("UPDATE sync_laptops SET last_seen_at = ?2, last_seq = COALESCE(?3, last_seq) WHERE id = ?1")
+        .bind_all(id, impl_->now(), acked_seq)
+        .run();
+    if (db.changes() == 0)
+        throw CatalogError("catalog " + db.path().string() + " has no paired laptop " + std::to_string(id),
+                           Reason::not_found);
 }
 
 // ---- settings, audit log, question sets ----

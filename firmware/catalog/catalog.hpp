@@ -113,6 +113,30 @@ struct AuditEntry {
     std::string detail;
 };
 
+// What the librarian's story search asks for. Every field is optional.
+struct StoryQuery {
+    // Words to look for in the title, description, participant names and keywords, matched
+    // without regard to case or diacritics ("rio" finds "Río"), each as a word prefix ("gran"
+    // finds "Grandma"); a story must match every word. Any text is accepted as plain words:
+    // quotes, '*', "NEAR(", "OR" and the like have no special meaning. Empty: every story.
+    std::string text;
+    std::string state;        // one story state, or empty for all
+    std::string share_level;  // "private" or "community", or empty for both
+    int limit = 50;           // at most 200 rows are returned, whatever is asked; must be >= 0
+    int offset = 0;           // rows to skip, for paging; must be >= 0
+};
+
+// A laptop paired for sync (see auth/auth.hpp). The token itself is never stored.
+struct SyncLaptop {
+    std::int64_t id = 0;
+    std::string host_name;
+    std::string token_sha256;    // 64 lower-case hex digits
+    std::string paired_at;       // ISO 8601, by the catalog's clock
+    std::string last_seen_at;    // empty until it first syncs
+    std::int64_t last_seq = 0;   // the last change-log seq it acknowledged
+    bool revoked = false;
+};
+
 class Catalog {
 public:
     // Opens the file (creating it if missing; its folder must exist), refuses a file from a
@@ -148,6 +172,11 @@ public:
     std::optional<Story> find_by_code(const std::string& code) const;
     // Every story (or those in one state), newest first.
     std::vector<Story> list(const std::string& state_filter = "") const;
+    // Stories matching a query, newest first, one page of it (see StoryQuery). An unknown state
+    // or share level, or a negative limit or offset, throws CatalogError (invalid_argument).
+    std::vector<Story> search(const StoryQuery&) const;
+    // How many stories match the query in all (limit and offset are ignored).
+    std::int64_t count(const StoryQuery&) const;
     // Ids of the stories in a state, oldest first (e.g. "recording" after a restart).
     std::vector<std::string> ids_in_state(const std::string& state) const;
 
@@ -177,6 +206,21 @@ public:
     std::int64_t latest_seq() const;
     // Up to `limit` changes with seq > `seq`, ascending. Page with the last seq returned.
     std::vector<Change> changes_since(std::int64_t seq, int limit) const;
+
+    // ---- paired sync laptops ----
+
+    // Records a newly paired laptop: host_name (1..255 bytes, no control characters) and the
+    // SHA-256 of its token (64 lower-case hex digits, unique). Returns its id.
+    std::int64_t add_sync_laptop(const std::string& host_name, const std::string& token_sha256);
+    // The laptop whose token has this SHA-256, revoked or not (check `revoked`).
+    std::optional<SyncLaptop> sync_laptop_by_token_hash(const std::string& token_sha256) const;
+    // Paired laptops in pairing order; revoked ones only when asked for.
+    std::vector<SyncLaptop> sync_laptops(bool include_revoked = false) const;
+    // Its token stops working; the row stays. A no-op if already revoked; throws not_found.
+    void revoke_sync_laptop(std::int64_t id);
+    // The laptop was just seen (last_seen_at = now) and, if given, acknowledged changes up to
+    // `acked_seq` (>= 0). Throws not_found for an unknown id.
+    void record_sync_laptop_seen(std::int64_t id, std::optional<std::int64_t> acked_seq = std::nullopt);
 
     // ---- settings, audit log, question sets ----
 

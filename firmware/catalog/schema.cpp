@@ -155,11 +155,51 @@ CREATE TABLE change_log (
 CREATE INDEX change_log_by_story ON change_log (story_id);
 )sql";
 
+// Schema version 2: full-text search over stories, and the laptops paired for sync.
+//
+//   story_search   an FTS5 index with one row per story (rowid = stories.code_number, which never
+//                  changes and survives VACUUM, unlike the implicit rowid of a TEXT-keyed table):
+//                  its title, description, participant names and keywords (names and keywords
+//                  each joined by spaces). The tokenizer folds case and diacritics ("rio" finds
+//                  "Río"). The index keeps its own copy of the text. The Catalog methods that
+//                  change those fields rewrite the story's row in the same transaction (see
+//                  index_story in catalog.cpp). There are deliberately no triggers: triggers on
+//                  participants or keywords that name `stories` would make SQLite refuse the
+//                  rename step of a later migration that rebuilds the stories table.
+//   sync_laptops   laptops paired with `storysync pair`: the SHA-256 (lower-case hex) of the
+//                  token each was given (never the token), when it was paired and last seen, the
+//                  last change-log seq it acknowledged, and whether the librarian revoked it.
+//                  Revoked rows are kept so the dashboard and audit trail can still name them.
+constexpr std::string_view schema_v2 = R"sql(
+CREATE VIRTUAL TABLE story_search USING fts5 (
+    title, description, names, keywords,
+    tokenize = "unicode61 remove_diacritics 2"
+);
+
+INSERT INTO story_search (rowid, title, description, names, keywords)
+    SELECT s.code_number, s.title, s.description,
+           COALESCE((SELECT group_concat(p.name, ' ') FROM participants p WHERE p.story_id = s.id), ''),
+           COALESCE((SELECT group_concat(k.keyword, ' ') FROM keywords k WHERE k.story_id = s.id), '')
+    FROM stories s;
+
+CREATE TABLE sync_laptops (
+    id           INTEGER PRIMARY KEY,
+    host_name    TEXT NOT NULL CHECK (host_name <> ''),
+    token_sha256 TEXT NOT NULL UNIQUE CHECK (length(token_sha256) = 64),
+    paired_at    TEXT NOT NULL,
+    last_seen_at TEXT NOT NULL DEFAULT '',
+    last_seq     INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
+    revoked      INTEGER NOT NULL DEFAULT 0 CHECK (revoked IN (0, 1))
+);
+)sql";
+
 // Append new steps here; never change one that has shipped.
-constexpr std::array<Migration, 1> migrations{{
+constexpr std::array<Migration, 2> migrations{{
     {1, "the catalog: stories, participants, consents, questions, markers, keywords, files, "
         "question sets, audit log, settings, counters, change log",
      schema_v1},
+    {2, "full-text story search (story_search) and paired sync laptops (sync_laptops)",
+     schema_v2},
 }};
 
 [[noreturn]] void refuse_newer(const Database& db, int found, int known) {

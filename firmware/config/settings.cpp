@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <sstream>
 
 namespace sb {
@@ -18,6 +19,12 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
+std::string format_number(double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
 int parse_int(const std::string& key, const std::string& v, int lo, int hi) {
     int out = 0;
     const auto* end = v.data() + v.size();
@@ -25,6 +32,15 @@ int parse_int(const std::string& key, const std::string& v, int lo, int hi) {
     if (ec != std::errc() || p != end || out < lo || out > hi)
         throw Error(key + " must be a whole number from " + std::to_string(lo) + " to " + std::to_string(hi) +
                     " (got '" + v + "')");
+    return out;
+}
+
+double parse_minutes(const std::string& key, const std::string& v, double lo, double hi) {
+    double out = 0;
+    const auto* end = v.data() + v.size();
+    auto [p, ec] = std::from_chars(v.data(), end, out);
+    if (ec != std::errc() || p != end || !(out >= lo && out <= hi))
+        throw Error(key + " must be a number of minutes from " + format_number(lo) + " to " + format_number(hi) + " (got '" + v + "')");
     return out;
 }
 
@@ -45,7 +61,7 @@ std::string join(const std::vector<T>& v) {
     for (const auto& x : v) {
         if (!out.empty()) out += ",";
         if constexpr (std::is_same_v<T, std::string>) out += x;
-        else out += std::to_string(x);
+        else out += format_number(x);
     }
     return out;
 }
@@ -63,7 +79,7 @@ const std::vector<SettingInfo>& setting_keys() {
         {"channels", "microphones to record, 1 or 2; 0 = as many as the device has, up to 2", false},
         {"booth-name", "the booth's name, shown to people and written into every story", true},
         {"booth-code", "short code that starts every story code (2-8 capital letters or digits)", true},
-        {"time-limit-minutes", "longest recording, 1 to 60 minutes", true},
+        {"time-limit-minutes", "longest recording, up to 60 minutes", true},
         {"warning-minutes", "warn this many minutes before the limit (comma-separated)", true},
         {"bitrate", "listening copy bitrate in bits per second (16000-256000)", true},
         {"master", "keep a lossless FLAC master: on or off", true},
@@ -97,10 +113,10 @@ void apply_setting(Settings& s, const std::string& key, const std::string& raw) 
             throw Error("booth-code must be 2 to 8 capital letters or digits, e.g. MAIN");
         s.booth_code = v;
     } else if (key == "time-limit-minutes") {
-        s.time_limit_minutes = parse_int(key, v, 1, 60);
+        s.time_limit_minutes = parse_minutes(key, v, 0.05, 60);
     } else if (key == "warning-minutes") {
-        std::vector<int> w;
-        for (const auto& item : split_list(v)) w.push_back(parse_int(key, item, 1, 59));
+        std::vector<double> w;
+        for (const auto& item : split_list(v)) w.push_back(parse_minutes(key, item, 0.01, 59));
         std::sort(w.rbegin(), w.rend());
         s.warning_minutes = w;
     } else if (key == "bitrate") {
@@ -130,7 +146,7 @@ std::string setting_value(const Settings& s, const std::string& key) {
     if (key == "channels") return std::to_string(s.channels);
     if (key == "booth-name") return s.booth_name;
     if (key == "booth-code") return s.booth_code;
-    if (key == "time-limit-minutes") return std::to_string(s.time_limit_minutes);
+    if (key == "time-limit-minutes") return format_number(s.time_limit_minutes);
     if (key == "warning-minutes") return join(s.warning_minutes);
     if (key == "bitrate") return std::to_string(s.bitrate);
     if (key == "master") return s.master ? "on" : "off";

@@ -23,8 +23,8 @@ struct Settings {
     // booth (the admin pages can change these)
     std::string booth_name = "Story booth";
     std::string booth_code = "MAIN";
-    int time_limit_minutes = 40;      // 1..60
-    std::vector<int> warning_minutes = {5, 1};
+    double time_limit_minutes = 40;   // up to 60; decimals allowed (0.1 = 6 s, for trying things out)
+    std::vector<double> warning_minutes = {5, 1};
     int bitrate = 64000;              // 16000..256000
     bool master = true;               // FLAC master on/off
     std::vector<std::string> languages = {"en", "es"};

@@ -75,6 +75,29 @@ FileLoudness measure_opus_loudness(const fs::path& file) {
     return out;
 }
 
+RepairedFiles repair_story_files(const fs::path& data_dir, const std::string& id, const std::string& code) {
+    RepairedFiles out;
+    const fs::path dir = layout::story_dir(data_dir, id);
+    const fs::path opus = dir / layout::kListening;
+    const fs::path master = dir / layout::kMaster;
+    if (fs::exists(opus)) {
+        auto r = ogg::repair_opus_in_place(opus);
+        out.has_audio = r.has_audio;
+        out.samples_48k = r.samples_48k;
+        if (r.changed) spdlog::info("story {}: listening copy repaired ({} ms kept)", code, r.samples_48k / 48);
+    }
+    if (fs::exists(master)) {
+        try {
+            auto r = flac::repair_flac_in_place(master);
+            out.master_ok = r.has_audio;
+            if (r.changed) spdlog::info("story {}: master repaired ({} frames kept)", code, r.frames);
+        } catch (const Error& e) {
+            spdlog::warn("story {}: master {} could not be repaired: {}", code, master.string(), e.what());
+        }
+    }
+    return out;
+}
+
 Story finalise_story(Catalog& catalog, const fs::path& data_dir, const std::string& id, const FinaliseInput& in) {
     auto story = catalog.get(id);
     if (!story) throw Error("no story " + id + " in the catalog");
@@ -98,21 +121,10 @@ Story finalise_story(Catalog& catalog, const fs::path& data_dir, const std::stri
         has_audio = fs::exists(opus);
         master_ok = fs::exists(master);
     } else {
-        if (fs::exists(opus)) {
-            auto r = ogg::repair_opus_in_place(opus);
-            has_audio = r.has_audio;
-            samples = r.samples_48k;
-            if (r.changed) spdlog::info("story {}: listening copy repaired ({} ms kept)", story->code, samples / 48);
-        }
-        if (fs::exists(master)) {
-            try {
-                auto r = flac::repair_flac_in_place(master);
-                master_ok = r.has_audio;
-                if (r.changed) spdlog::info("story {}: master repaired ({} frames kept)", story->code, r.frames);
-            } catch (const Error& e) {
-                spdlog::warn("story {}: master {} could not be repaired: {}", story->code, master.string(), e.what());
-            }
-        }
+        const RepairedFiles r = repair_story_files(data_dir, id, story->code);
+        has_audio = r.has_audio;
+        samples = r.samples_48k;
+        master_ok = r.master_ok;
     }
 
     std::optional<double> lufs = in.lufs;
@@ -159,6 +171,28 @@ Story finalise_story(Catalog& catalog, const fs::path& data_dir, const std::stri
 
     catalog.finish_story(id, fin);
     return *catalog.get(id);
+}
+
+Story finalise_held(Catalog& catalog, const fs::path& data_dir, const std::string& id, const FinaliseInput& held) {
+    auto story = catalog.get(id);
+    if (!story) throw Error("no story " + id + " in the catalog");
+    if (story->state != "recording")
+        throw Error("story " + story->code + " is not waiting to be saved (it is " + story->state + ")");
+    FinaliseInput in = held;
+    in.state = "complete";
+    return finalise_story(catalog, data_dir, id, in);
+}
+
+void discard_story(Catalog& catalog, const fs::path& data_dir, const std::string& id) {
+    catalog.mark_deleted(id);
+    const fs::path dir = layout::story_dir(data_dir, id);
+    std::error_code ec;
+    if (fs::exists(dir, ec)) {
+        fs::remove_all(dir, ec);
+        if (ec) throw IoError("cannot remove " + dir.string() + ": " + ec.message(), ec.value());
+        fsync_dir(layout::stories_dir(data_dir));
+    }
+    catalog.purge(id);
 }
 
 }  // namespace sb

@@ -39,6 +39,27 @@ Tags story_tags(const Story& story, const std::string& booth_name, bool final, s
 Story finalise_story(Catalog& catalog, const std::filesystem::path& data_dir, const std::string& id,
                      const FinaliseInput& in);
 
+// Step 1 alone: repairs a story's files in place (a no-op on whole files). Used by finalisation
+// and by a recording held for review, so the listening copy can be played back at once.
+struct RepairedFiles {
+    bool has_audio = false;       // the listening copy holds playable audio
+    std::int64_t samples_48k = 0; // its length
+    bool master_ok = false;       // the master holds whole frames
+};
+RepairedFiles repair_story_files(const std::filesystem::path& data_dir, const std::string& id,
+                                 const std::string& code_for_log);
+
+// Saves a story held for review (Recorder::finish(FinishMode::hold)): final tags from what the
+// catalog holds now (title, description, keywords, participants, markers), hashes, state
+// "complete" — with the loudness measured while recording. `held` is RecordOutcome::held.
+// Throws sb::Error when the story is not waiting to be saved (unknown, or no longer "recording").
+Story finalise_held(Catalog& catalog, const std::filesystem::path& data_dir, const std::string& id,
+                    const FinaliseInput& held);
+
+// Removes a story for good, crash-safely: marked deleted first (so recovery finishes the job if
+// the power fails), then its folder, then every row (catalog.purge; a tombstone stays).
+void discard_story(Catalog& catalog, const std::filesystem::path& data_dir, const std::string& id);
+
 // Loudness of an Ogg Opus file, decoded (used when a crash lost the running measurement).
 struct FileLoudness {
     std::optional<double> lufs;

@@ -7,4 +7,10 @@ fs::path stories_dir(const fs::path& data_dir) { return data_dir / "stories"; }
 fs::path story_dir(const fs::path& data_dir, const std::string& story_id) { return stories_dir(data_dir) / story_id; }
 std::string relative(const std::string& story_id, const char* name) { return "stories/" + story_id + "/" + name; }
 
+double bytes_per_second(int bitrate, bool master, int channels, int sample_rate) {
+    double b = bitrate / 8.0 * 1.1;
+    if (master) b += sample_rate * channels * 2 * 0.75;
+    return b;
+}
+
 }  // namespace sb::layout

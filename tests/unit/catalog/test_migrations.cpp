@@ -19,6 +19,11 @@ const char* const v1_tables[] = {"stories",       "participants",  "consents",  
                                  "keywords",      "files",         "question_sets", "set_questions",
                                  "audit_log",     "settings",      "counters",  "change_log"};
 
+const char* const v2_tables[] = {"story_search", "sync_laptops"};
+
+// The number a test-only migration appended after the real ones gets.
+int next_version() { return catalog_schema_version() + 1; }
+
 bool has_table(const Database& db, const std::string& name) {
     Statement st = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
     st.bind_all(name);
@@ -43,10 +48,11 @@ std::string replace_once(std::string s, const std::string& from, const std::stri
 TEST_F(MigrationTest, AnEmptyFileIsMigratedToTheCurrentSchema) {
     Catalog cat = open_catalog();
     EXPECT_EQ(cat.schema_version(), catalog_schema_version());
-    EXPECT_EQ(catalog_schema_version(), 1);
+    EXPECT_EQ(catalog_schema_version(), 2);
     Database db = raw();
     for (const char* t : v1_tables) EXPECT_TRUE(has_table(db, t)) << t;
-    EXPECT_EQ(db.pragma("user_version"), "1");
+    for (const char* t : v2_tables) EXPECT_TRUE(has_table(db, t)) << t;
+    EXPECT_EQ(db.pragma("user_version"), "2");
 }
 
 TEST_F(MigrationTest, ReopeningIsIdempotentAndKeepsData) {
@@ -58,33 +64,34 @@ TEST_F(MigrationTest, ReopeningIsIdempotentAndKeepsData) {
     }
     for (int i = 0; i < 3; ++i) {
         Catalog cat = open_catalog();
-        EXPECT_EQ(cat.schema_version(), 1);
+        EXPECT_EQ(cat.schema_version(), catalog_schema_version());
         ASSERT_TRUE(cat.get(id));
         EXPECT_EQ(cat.setting("booth_code", ""), "EAST");
     }
     Catalog cat = open_catalog();
     EXPECT_EQ(cat.create_story(NewStory{}).code, "EAST-0002");  // the counter was not reset
     Database db = raw();
-    EXPECT_EQ(migrate(db, catalog_migrations()), 1);  // nothing left to do
+    EXPECT_EQ(migrate(db, catalog_migrations()), catalog_schema_version());  // nothing left to do
 }
 
-TEST_F(MigrationTest, ATestOnlySecondMigrationUpgradesAV1FileOnceAndKeepsItsData) {
+TEST_F(MigrationTest, ATestOnlyNextMigrationUpgradesACurrentFileOnceAndKeepsItsData) {
     std::string id;
     {
         Catalog cat = open_catalog();
         id = cat.create_story(two_person_story()).id;
     }
     std::vector<Migration> steps(catalog_migrations().begin(), catalog_migrations().end());
-    steps.push_back({2, "test: a mood per story and a table of moods",
+    const int next = next_version();
+    steps.push_back({next, "test: a mood per story and a table of moods",
                      "ALTER TABLE stories ADD COLUMN mood TEXT NOT NULL DEFAULT 'calm';"
                      "CREATE TABLE moods (name TEXT PRIMARY KEY);"
                      "INSERT INTO moods VALUES ('calm'), ('joyful');"});
 
     Database db = raw();
-    EXPECT_EQ(migrate(db, steps), 2);
-    EXPECT_EQ(schema_version_of(db), 2);
+    EXPECT_EQ(migrate(db, steps), next);
+    EXPECT_EQ(schema_version_of(db), next);
     EXPECT_TRUE(has_column(db, "stories", "mood"));
-    EXPECT_EQ(migrate(db, steps), 2);  // a second run must not add the column again
+    EXPECT_EQ(migrate(db, steps), next);  // a second run must not add the column again
 
     Statement st = db.prepare("SELECT mood, title FROM stories WHERE id = ?1");
     st.bind_all(id);
@@ -93,13 +100,14 @@ TEST_F(MigrationTest, ATestOnlySecondMigrationUpgradesAV1FileOnceAndKeepsItsData
     EXPECT_EQ(st.text(1), "Grandma's kitchen");
     EXPECT_EQ(db.pragma("foreign_keys"), "1");  // switched back on after the steps
 
-    // This program only knows schema 1, so it refuses the upgraded file.
+    // This program does not know the test-only step, so it refuses the upgraded file.
     try {
         open_catalog();
         FAIL() << "expected a CatalogError";
     } catch (const CatalogError& e) {
         EXPECT_EQ(e.reason(), CatalogError::Reason::newer_schema);
-        EXPECT_THAT(e.what(), HasSubstr("(schema 2); this one knows up to 1"));
+        EXPECT_THAT(e.what(), HasSubstr("(schema " + std::to_string(next) + "); this one knows up to " +
+                                        std::to_string(catalog_schema_version())));
     }
 }
 
@@ -124,9 +132,9 @@ TEST_F(MigrationTest, AStepMayRebuildTheStoriesTableWithoutCascadingAwayChildRow
                       "ALTER TABLE stories_new RENAME TO stories;\n" +
                       "CREATE INDEX stories_by_state ON stories (state, code_number);\n";
     std::vector<Migration> steps(catalog_migrations().begin(), catalog_migrations().end());
-    steps.push_back({2, "test: a new story state", sql});
+    steps.push_back({next_version(), "test: a new story state", sql});
 
-    EXPECT_EQ(migrate(db, steps), 2);
+    EXPECT_EQ(migrate(db, steps), next_version());
     EXPECT_EQ(db.pragma_rows("foreign_key_check"), "");
     db.prepare("UPDATE stories SET state = 'archived' WHERE id = ?1").bind_all(id).run();
     for (const char* child : {"participants", "questions", "keywords", "files"}) {
@@ -143,16 +151,18 @@ TEST_F(MigrationTest, AStepMayRebuildTheStoriesTableWithoutCascadingAwayChildRow
 TEST_F(MigrationTest, AFailingStepRollsBackAndLeavesTheVersionAlone) {
     { open_catalog(); }
     std::vector<Migration> steps(catalog_migrations().begin(), catalog_migrations().end());
-    steps.push_back({2, "test: half done", "CREATE TABLE half_done (x); INSERT INTO no_such_table VALUES (1);"});
+    steps.push_back({next_version(), "test: half done",
+                     "CREATE TABLE half_done (x); INSERT INTO no_such_table VALUES (1);"});
     Database db = raw();
     try {
         migrate(db, steps);
         FAIL() << "expected a CatalogError";
     } catch (const CatalogError& e) {
-        EXPECT_THAT(e.what(), HasSubstr("schema migration 2 (test: half done) failed"));
+        EXPECT_THAT(e.what(), HasSubstr("schema migration " + std::to_string(next_version()) +
+                                        " (test: half done) failed"));
         EXPECT_THAT(e.what(), HasSubstr("no_such_table"));
     }
-    EXPECT_EQ(schema_version_of(db), 1);
+    EXPECT_EQ(schema_version_of(db), catalog_schema_version());
     EXPECT_FALSE(has_table(db, "half_done"));
     EXPECT_EQ(db.pragma("foreign_keys"), "1");
     EXPECT_NO_THROW(open_catalog());
@@ -161,7 +171,7 @@ TEST_F(MigrationTest, AFailingStepRollsBackAndLeavesTheVersionAlone) {
 TEST_F(MigrationTest, AStepThatBreaksForeignKeysIsNotCommitted) {
     { open_catalog(); }
     std::vector<Migration> steps(catalog_migrations().begin(), catalog_migrations().end());
-    steps.push_back({2, "test: orphan",
+    steps.push_back({next_version(), "test: orphan",
                      "INSERT INTO questions (story_id, position, text) VALUES ('no-such-story', 0, 'q');"});
     Database db = raw();
     try {
@@ -170,7 +180,7 @@ TEST_F(MigrationTest, AStepThatBreaksForeignKeysIsNotCommitted) {
     } catch (const CatalogError& e) {
         EXPECT_THAT(e.what(), HasSubstr("foreign_key_check"));
     }
-    EXPECT_EQ(schema_version_of(db), 1);
+    EXPECT_EQ(schema_version_of(db), catalog_schema_version());
     Statement st = db.prepare("SELECT COUNT(*) FROM questions");
     ASSERT_TRUE(st.step());
     EXPECT_EQ(st.int64(0), 0);
@@ -194,7 +204,8 @@ TEST_F(MigrationTest, AFileFromANewerSchemaIsRefusedUntouched) {
     } catch (const CatalogError& e) {
         EXPECT_EQ(e.reason(), CatalogError::Reason::newer_schema);
         EXPECT_EQ(std::string(e.what()), "catalog " + db_path().string() +
-                                             " was written by a newer storybooth (schema 7); this one knows up to 1");
+                                             " was written by a newer storybooth (schema 7); this one knows up to " +
+                                             std::to_string(catalog_schema_version()));
     }
     Database db = raw();
     EXPECT_EQ(db.pragma("user_version"), "7");

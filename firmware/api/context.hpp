@@ -1,0 +1,44 @@
+#pragma once
+// What the API handlers work on: the booth's parts, owned by the daemon (daemon/booth.hpp).
+#include "auth/auth.hpp"
+#include "capture/microphone.hpp"
+#include "catalog/catalog.hpp"
+#include "common/clock.hpp"
+#include "config/settings.hpp"
+#include "session/session.hpp"
+#include "web/events.hpp"
+#include "web/http.hpp"
+
+#include <functional>
+#include <memory>
+#include <mutex>
+
+namespace sb::api {
+
+struct Context {
+    Catalog* catalog = nullptr;
+    std::shared_ptr<const Clock> clock;
+    Microphone* mic = nullptr;
+    SessionManager* session = nullptr;
+    auth::PinStore* pins = nullptr;
+    auth::Sessions* librarians = nullptr;
+    auth::Pairing* pairing = nullptr;
+    web::EventHub* events = nullptr;
+    // The booth settings now in force (config file defaults + what the librarian saved).
+    std::function<Settings()> settings;
+    // Saves booth settings a librarian changed; applies them to the next session (never the current recording).
+    std::function<void(const Settings&)> save_settings;
+    std::string version;
+};
+
+// Kiosk (touchscreen) and open routes: /api/v1/health, /api/v1/session..., /api/v1/events, /api/v1/questions.
+void add_kiosk_routes(web::Router& router, Context& ctx);
+// Librarian routes under /api/v1/admin/.
+void add_admin_routes(web::Router& router, Context& ctx);
+// The admin guard: a valid librarian session cookie, and the CSRF header on state-changing requests.
+bool admin_guard(Context& ctx, const web::Request& req, web::Response& res);
+
+inline constexpr const char* kSessionCookie = "sb_admin";
+inline constexpr const char* kCsrfHeader = "X-CSRF-Token";
+
+}  // namespace sb::api

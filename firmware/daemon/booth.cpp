@@ -1,0 +1,206 @@
+#include "daemon/booth.hpp"
+
+#include "api/json_views.hpp"
+#include "capture/microphones.hpp"
+#include "common/fs.hpp"
+#include "record/layout.hpp"
+#include "record/recovery.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+namespace sb {
+
+namespace {
+
+// Catalog settings keys under which the librarian's choices are kept.
+std::string stored_key(const std::string& key) { return "setting:" + key; }
+
+}  // namespace
+
+// Forwards the session's events to the screens' event stream.
+struct Booth::Listener final : SessionListener {
+    explicit Listener(web::EventHub& hub) : hub_(hub) {}
+    void on_state(const SessionSnapshot& s) override { hub_.publish("state", api::session_json(s).dump()); }
+    void on_levels(const Levels& l, std::int64_t elapsed_ms) override {
+        hub_.publish("level", api::levels_json(l, elapsed_ms).dump());
+    }
+    void on_timer(std::int64_t elapsed_ms, std::int64_t remaining_ms) override {
+        hub_.publish("timer", nlohmann::json{{"elapsed_ms", elapsed_ms}, {"remaining_ms", remaining_ms}}.dump());
+    }
+    void on_warning(int seconds_left) override {
+        hub_.publish("warning", nlohmann::json{{"seconds_left", seconds_left}}.dump());
+    }
+    void on_error(const std::string& message) override {
+        hub_.publish("error", nlohmann::json{{"message", message}}.dump());
+    }
+    web::EventHub& hub_;
+};
+
+SessionSettings session_settings(const Settings& s) {
+    SessionSettings ss;
+    ss.data_dir = s.data;
+    ss.bitrate = s.bitrate;
+    ss.master = s.master;
+    ss.time_limit_s = static_cast<int>(std::lround(s.time_limit_minutes * 60));
+    ss.warnings_s.clear();
+    for (double m : s.warning_minutes) ss.warnings_s.push_back(static_cast<int>(std::lround(m * 60)));
+    ss.idle_timeout_s = s.idle_timeout_seconds;
+    return ss;
+}
+
+Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const Clock> clock)
+    : file_settings_(std::move(file_settings)), version_(std::move(version)), clock_(std::move(clock)) {
+    if (!clock_) clock_ = std::make_shared<SystemClock>();
+    make_dirs_durable(file_settings_.data);
+    catalog_ = std::make_unique<Catalog>(Catalog::open(layout::catalog_file(file_settings_.data), clock_));
+
+    // The librarian's saved choices win over the config file's defaults.
+    effective_ = file_settings_;
+    for (const auto& k : setting_keys()) {
+        if (!k.librarian) continue;
+        const std::string v = catalog_->setting(stored_key(k.key), "");
+        if (v.empty()) continue;
+        try {
+            apply_setting(effective_, k.key, v);
+        } catch (const Error& e) {
+            spdlog::warn("ignoring the saved setting {}: {}", k.key, e.what());
+        }
+    }
+    catalog_->set_setting("booth_code", effective_.booth_code);
+    catalog_->set_setting("booth_name", effective_.booth_name);
+
+    const RecoveryReport r = recover_stories(*catalog_, effective_.data);
+    recovery_summary_ = std::to_string(r.recovered.size()) + " recovered, " + std::to_string(r.orphans.size()) +
+                        " unknown folder(s) kept aside, " + std::to_string(r.deletions_finished.size()) + " deletion(s) finished";
+    if (!r.recovered.empty() || !r.orphans.empty() || !r.deletions_finished.empty())
+        spdlog::warn("recovery at start: {}", recovery_summary_);
+
+    if (!effective_.input.empty()) {
+        auto sim = std::make_unique<SimulatedMicrophone>(effective_.input, effective_.channels);
+        if (!sim->present()) throw Error("the simulated microphone file " + effective_.input.string() + " does not exist");
+        mic_ = std::move(sim);
+    } else {
+        mic_ = std::make_unique<DeviceMicrophone>(effective_.device, effective_.channels);
+    }
+    events_ = std::make_unique<web::EventHub>();
+    listener_ = std::make_unique<Listener>(*events_);
+    session_ = std::make_unique<SessionManager>(*catalog_, *clock_, *mic_, session_settings(effective_), listener_.get());
+    pins_ = std::make_unique<auth::PinStore>(*catalog_, clock_);
+    librarians_ = std::make_unique<auth::Sessions>(clock_);
+    pairing_ = std::make_unique<auth::Pairing>(*catalog_, clock_);
+
+    ctx_.catalog = catalog_.get();
+    ctx_.clock = clock_;
+    ctx_.mic = mic_.get();
+    ctx_.session = session_.get();
+    ctx_.pins = pins_.get();
+    ctx_.librarians = librarians_.get();
+    ctx_.pairing = pairing_.get();
+    ctx_.events = events_.get();
+    ctx_.settings = [this] { return settings(); };
+    ctx_.save_settings = [this](const Settings& s) { save_settings(s); };
+    ctx_.version = version_;
+
+    web::Guards guards;
+    guards.admin = [this](const web::Request& req, web::Response& res) { return api::admin_guard(ctx_, req, res); };
+    router_ = std::make_unique<web::Router>(guards);
+    api::add_kiosk_routes(*router_, ctx_);
+    api::add_admin_routes(*router_, ctx_);
+
+    server_ = std::make_unique<httplib::Server>();
+    server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+    server_->set_payload_max_length(64 * 1024);  // larger bodies get 413
+    server_->set_read_timeout(5, 0);             // a slow client cannot hold a thread for long
+    server_->set_write_timeout(5, 0);
+    server_->set_keep_alive_timeout(5);
+    router_->install(*server_);
+    server_->set_error_handler([](const web::Request&, web::Response& res) {
+        if (res.body.empty()) {
+            const char* msg = res.status == 404   ? "Not found."
+                              : res.status == 413 ? "The request is too large."
+                              : res.status == 400 ? "The request is not valid."
+                                                  : "The request could not be handled.";
+            web::send_error(res, res.status, msg);
+        }
+    });
+}
+
+Booth::~Booth() {
+    stop();
+    if (ticker_.joinable()) ticker_.join();
+}
+
+Settings Booth::settings() const {
+    std::lock_guard<std::mutex> lock(settings_mutex_);
+    return effective_;
+}
+
+void Booth::save_settings(const Settings& s) {
+    for (const auto& k : setting_keys())
+        if (k.librarian) catalog_->set_setting(stored_key(k.key), setting_value(s, k.key));
+    catalog_->set_setting("booth_code", s.booth_code);
+    catalog_->set_setting("booth_name", s.booth_name);
+    {
+        std::lock_guard<std::mutex> lock(settings_mutex_);
+        effective_ = s;
+    }
+    // The next session uses them; one in progress carries on as it started.
+    session_->update_settings(session_settings(s));
+}
+
+int Booth::bind() {
+    const std::string& listen = file_settings_.listen;
+    const auto colon = listen.rfind(':');
+    std::string host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const int port = std::stoi(listen.substr(colon + 1));
+    if (port == 0) {
+        const int p = server_->bind_to_any_port(host);
+        if (p <= 0) throw Error("cannot listen on " + listen);
+        return p;
+    }
+    if (!server_->bind_to_port(host, port))
+        throw Error("cannot listen on " + listen + " (is another storybooth already running there?)");
+    return port;
+}
+
+void Booth::serve() {
+    ticker_ = std::thread([this] { tick_loop(); });
+    server_->listen_after_bind();
+}
+
+void Booth::tick_loop() {
+    while (!stopping_.load()) {
+        try {
+            session_->tick();
+        } catch (const std::exception& e) {
+            spdlog::error("session tick: {}", e.what());
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+}
+
+void Booth::stop() {
+    if (stopping_.exchange(true)) return;
+    events_->close();
+    if (server_) server_->stop();
+    if (ticker_.joinable()) ticker_.join();
+    // A recording in progress is kept: stopped, then saved as it is.
+    try {
+        const auto st = session_->snapshot().state;
+        if (st == SessionState::recording || st == SessionState::paused || st == SessionState::mic_lost) {
+            session_->stop();
+            session_->save();
+            spdlog::info("the recording in progress was saved at shutdown");
+        } else if (st == SessionState::review) {
+            session_->save();
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("saving at shutdown: {} (recovery will finish it at the next start)", e.what());
+    }
+}
+
+}  // namespace sb

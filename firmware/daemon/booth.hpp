@@ -1,0 +1,71 @@
+#pragma once
+// The booth daemon (`storybooth run`): wires the catalog, recovery, the microphone, the interview
+// session, librarian authentication and the HTTP API together, and runs them until stopped.
+//
+// Start-up order: open the catalog (integrity check, migrations), recover interrupted
+// recordings, then serve. A clock thread calls the session's tick() ten times a second.
+#include "api/context.hpp"
+#include "config/settings.hpp"
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace sb {
+
+class Booth {
+public:
+    // Throws sb::Error with one clear line when the booth cannot start.
+    Booth(Settings file_settings, std::string version, std::shared_ptr<const Clock> clock = nullptr);
+    ~Booth();
+    Booth(const Booth&) = delete;
+    Booth& operator=(const Booth&) = delete;
+
+    // Binds the listen address (port 0: any free port) and returns the port. Throws on failure.
+    int bind();
+    // Serves until stop(). Call after bind().
+    void serve();
+    // Thread-safe and signal-driven: ends serve(); a recording in progress is stopped and saved.
+    void stop();
+
+    Settings settings() const;
+    const web::Router& router() const { return *router_; }
+    const std::string& recovery_summary() const { return recovery_summary_; }
+
+private:
+    struct Listener;
+    void save_settings(const Settings& s);
+    void tick_loop();
+
+    Settings file_settings_;
+    std::string version_;
+    std::shared_ptr<const Clock> clock_;
+    mutable std::mutex settings_mutex_;
+    Settings effective_;
+
+    std::unique_ptr<Catalog> catalog_;
+    std::unique_ptr<Microphone> mic_;
+    std::unique_ptr<web::EventHub> events_;
+    std::unique_ptr<Listener> listener_;
+    std::unique_ptr<SessionManager> session_;
+    std::unique_ptr<auth::PinStore> pins_;
+    std::unique_ptr<auth::Sessions> librarians_;
+    std::unique_ptr<auth::Pairing> pairing_;
+    api::Context ctx_;
+    std::unique_ptr<web::Router> router_;
+    std::unique_ptr<httplib::Server> server_;
+    std::string recovery_summary_;
+
+    std::atomic<bool> stopping_{false};
+    std::thread ticker_;
+};
+
+// The settings a session runs with, from the booth's settings.
+SessionSettings session_settings(const Settings& s);
+
+}  // namespace sb
