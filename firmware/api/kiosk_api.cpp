@@ -11,6 +11,7 @@ using web::HttpError;
 using web::json;
 using web::Request;
 using web::Response;
+using web::send_json;
 
 namespace {
 

@@ -86,10 +86,8 @@ int main(int argc, char** argv) {
             return sb::app::cmd_record(rec);
         }
         if (*recover) return sb::app::cmd_recover(recv);
-#ifdef STORYBOOTH_HAVE_DAEMON  // TEMP-GUARD
         if (*run) return sb::app::cmd_run(run_opts);
         if (*set_pin) return sb::app::cmd_set_pin(pin_opts);
-#endif  // TEMP-GUARD
     } catch (const std::exception& e) {
         std::fprintf(stderr, "storybooth: %s\n", e.what());
         return 1;

@@ -118,7 +118,9 @@ struct StoryQuery {
     // Words to look for in the title, description, participant names and keywords, matched
     // without regard to case or diacritics ("rio" finds "Río"), each as a word prefix ("gran"
     // finds "Grandma"); a story must match every word. Any text is accepted as plain words:
-    // quotes, '*', "NEAR(", "OR" and the like have no special meaning. Empty: every story.
+    // quotes, '*', "NEAR(", "OR" and the like have no special meaning. A word with no letter or
+    // digit in it (only punctuation or emoji) is ignored beside other words, and finds nothing on
+    // its own. Only the first 32 words count. Empty (or only spaces): every story.
     std::string text;
     std::string state;        // one story state, or empty for all
     std::string share_level;  // "private" or "community", or empty for both

@@ -168,8 +168,12 @@ int Booth::bind() {
 }
 
 void Booth::serve() {
-    ticker_ = std::thread([this] { tick_loop(); });
-    server_->listen_after_bind();
+    serving_.store(1);
+    if (!stopping_.load()) {
+        ticker_ = std::thread([this] { tick_loop(); });
+        server_->listen_after_bind();
+    }
+    serving_.store(2);
 }
 
 void Booth::tick_loop() {
@@ -186,7 +190,11 @@ void Booth::tick_loop() {
 void Booth::stop() {
     if (stopping_.exchange(true)) return;
     events_->close();
-    if (server_) server_->stop();
+    // stop() may come before serve() has started listening: keep asking until it has ended.
+    for (int i = 0; i < 500 && serving_.load() == 1; ++i) {
+        server_->stop();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     if (ticker_.joinable()) ticker_.join();
     // A recording in progress is kept: stopped, then saved as it is.
     try {

@@ -62,6 +62,7 @@ private:
     std::string recovery_summary_;
 
     std::atomic<bool> stopping_{false};
+    std::atomic<int> serving_{0};  // 0 never served, 1 serving (or about to), 2 finished
     std::thread ticker_;
 };
 

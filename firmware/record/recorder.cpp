@@ -424,12 +424,20 @@ void Recorder::stop_worker_and_source() {
     if (source_) source_->stop();
 }
 
-bool Recorder::close_writers() {
-    const bool opus_ok = writers_->opus->finish();
-    if (!opus_ok) set_fault(writers_->opus->error());
-    const bool master_ok = !writers_->master || writers_->master->finish();
-    if (!master_ok) set_fault(writers_->master->error());
-    return opus_ok && master_ok;
+Recorder::Closed Recorder::close_writers() {
+    Closed c;
+    if (frames_recorded_.load() == 0 && !writers_->opus->failed()) {
+        // No audio reached the encoder: libopusenc 0.2.1 fails an assertion when such an encoder
+        // is drained (xiph/libopusenc#24), so it is let go without draining. The file keeps the
+        // headers it was created with (already durable): a story with nothing captured.
+        writers_->opus.reset();
+    } else {
+        c.opus_ok = writers_->opus->finish();
+        if (!c.opus_ok) set_fault(writers_->opus->error());
+    }
+    c.master_ok = !writers_->master || writers_->master->finish();
+    if (!c.master_ok) set_fault(writers_->master->error());
+    return c;
 }
 
 RecordOutcome Recorder::finish(FinishMode mode) {
@@ -439,10 +447,9 @@ RecordOutcome Recorder::finish(FinishMode mode) {
     phase_ = Phase::finished;
 
     RecordOutcome out;
-    const bool opus_ok = writers_->opus->finish();
-    if (!opus_ok) set_fault(writers_->opus->error());
-    const bool master_ok = !writers_->master || writers_->master->finish();
-    if (!master_ok) set_fault(writers_->master->error());
+    const Closed closed = close_writers();
+    const bool opus_ok = closed.opus_ok;
+    const bool master_ok = closed.master_ok;
 
     FinaliseInput fin;
     fin.state = "complete";

@@ -143,7 +143,11 @@ private:
     bool wait_parked(std::uint64_t request);
     void unpark(std::uint64_t request) { unpark_.store(request, std::memory_order_release); }
     void stop_worker_and_source();
-    bool close_writers();
+    struct Closed {
+        bool opus_ok = true;
+        bool master_ok = true;
+    };
+    Closed close_writers();
 
     Catalog& catalog_;
     const Clock& clock_;
@@ -153,12 +157,13 @@ private:
     enum class Phase { idle, running, finished };
     Phase phase_ = Phase::idle;  // caller thread only
 
-    AudioSource* source_ = nullptr;
-    std::unique_ptr<AudioSource> owned_source_;
     std::unique_ptr<CaptureSink> sink_;
     // Sinks of replaced sources: kept until the end, in case a capture thread stuck in a driver
     // (detached by its source) ever wakes up and pushes.
     std::vector<std::unique_ptr<CaptureSink>> retired_sinks_;
+    // Declared after the sinks, so an owned source (and its capture thread) goes before them.
+    AudioSource* source_ = nullptr;
+    std::unique_ptr<AudioSource> owned_source_;
     std::uint64_t retired_overflows_ = 0;
     std::uint64_t retired_dropped_ = 0;
     // What the worker knows of the source; changed only while the worker is parked.

@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
-# Quick start: set up, build, and record a sample story with the simulated microphone
-# (a generated two-person conversation), or from a real microphone when one is present and
-# STORYBOOTH_DEVICE names it.
+# Quick start: set up, build, and run the booth on this machine with embedded defaults: a local
+# data folder, SQLite, and a simulated microphone (a generated two-person conversation played
+# in a loop at real time) unless STORYBOOTH_DEVICE names a real microphone.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 "$here/setup.sh"
 bin="${STORYBOOTH_BUILD_DIR:-$root/build}/firmware/app/storybooth"
 data="${STORYBOOTH_DATA:-$root/storybooth-data}"
+listen="${STORYBOOTH_LISTEN:-127.0.0.1:8080}"
+mkdir -p "$data"
 
 if [[ -n "${STORYBOOTH_DEVICE:-}" ]]; then
-  echo "Recording 20 seconds from '$STORYBOOTH_DEVICE' — speak now."
-  exec "$bin" record --data "$data" --device "$STORYBOOTH_DEVICE" --seconds 20 --title "A first test story"
+  mic=(--device "$STORYBOOTH_DEVICE")
+else
+  sample="$data/sample-conversation.wav"
+  [[ -f "$sample" ]] || "$here/make-conversation.sh" "$sample"
+  mic=(--input "$sample")
 fi
-sample="$data/sample-conversation.wav"
-mkdir -p "$data"
-[[ -f "$sample" ]] || "$here/make-conversation.sh" "$sample"
-echo "Recording a sample story from the simulated microphone ($sample), at real time..."
-"$bin" record --data "$data" --input "$sample" --realtime --title "A sample story"
-echo
-echo "The catalog is $data/catalog.db; 'storybooth devices' lists real microphones."
+cat <<MSG
+
+The booth is starting on http://$listen/
+  health:        http://$listen/api/v1/health
+  the API:       docs/api.md (the touchscreen pages come next)
+  librarian PIN: echo 1234 | $bin admin set-pin --data $data
+Stop it with Ctrl-C; a recording in progress is saved.
+
+MSG
+exec "$bin" run --data "$data" --listen "$listen" "${mic[@]}"

@@ -16,7 +16,8 @@ public:
         std::vector<std::string> argv = {storybooth(), "run", "--data", data.string(), "--listen", "127.0.0.1:0",
                                          "--input", conversation_wav().string()};
         argv.insert(argv.end(), extra.begin(), extra.end());
-        log_ = data.parent_path() / (data.filename().string() + "-daemon.log");
+        static int runs = 0;
+        log_ = data.parent_path() / (data.filename().string() + "-daemon-" + std::to_string(++runs) + ".log");
         proc_ = std::make_unique<Process>(argv, log_);
         if (!proc_->wait_for_stderr("serving on http://127.0.0.1:", std::chrono::seconds(20)))
             throw std::runtime_error("daemon did not start: " + slurp_file(log_));

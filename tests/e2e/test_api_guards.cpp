@@ -49,12 +49,14 @@ TEST(Guards, EveryAdminRouteRefusesWithoutALibrarianSession) {
     for (const auto& r : b.booth->router().routes()) {
         if (r.access != Access::admin) continue;
         const std::string path = sample_path(r.pattern);
-        httplib::Result res;
-        if (r.method == "GET") res = c.Get(path);
-        else if (r.method == "POST") res = c.Post(path, "{}", "application/json");
-        else if (r.method == "PUT") res = c.Put(path, "{}", "application/json");
-        else if (r.method == "PATCH") res = c.Patch(path, "{}", "application/json");
-        else if (r.method == "DELETE") res = c.Delete(path);
+        auto send = [&]() -> httplib::Result {
+            if (r.method == "GET") return c.Get(path);
+            if (r.method == "POST") return c.Post(path, "{}", "application/json");
+            if (r.method == "PUT") return c.Put(path, "{}", "application/json");
+            if (r.method == "PATCH") return c.Patch(path, "{}", "application/json");
+            return c.Delete(path);
+        };
+        auto res = send();
         ASSERT_TRUE(res) << r.method << " " << path;
         EXPECT_EQ(res->status, 401) << r.method << " " << path;
         ++checked;

@@ -72,12 +72,37 @@ TEST(Daemon, HealthSaysWhatTheBoothIsDoing) {
     EXPECT_FALSE(j["version"].get<std::string>().empty());
 }
 
+TEST(Daemon, WithoutAMicrophoneItSaysSoAndRefusesToRecord) {
+    // No --input, and this machine has no sound card: a clear reason, no crash.
+    TempDir t;
+    std::vector<std::string> argv = {storybooth(), "run", "--data", (t / "data").string(), "--listen", "127.0.0.1:0",
+                                     "--device", "Booth USB Mic That Is Not Here"};
+    Process p(argv, t / "log.txt");
+    ASSERT_TRUE(p.wait_for_stderr("serving on http://127.0.0.1:", std::chrono::seconds(20))) << slurp_file(t / "log.txt");
+    std::smatch m;
+    const std::string log = slurp_file(t / "log.txt");
+    ASSERT_TRUE(std::regex_search(log, m, std::regex(R"(127\.0\.0\.1:(\d+)/)")));
+    httplib::Client c("127.0.0.1", std::stoi(m[1]));
+    auto h = body_json(c.Get("/api/v1/health"));
+    EXPECT_FALSE(h["mic"]["present"].get<bool>());
+    ASSERT_EQ(post(c, "/api/v1/session", {{"language", "en"}})->status, 200);
+    put(c, "/api/v1/session/participants", json::array({{{"name", "Ana"}, {"role", "storyteller"}}}));
+    put(c, "/api/v1/session/consent", json::array({{{"participant", 0}, {"choice", "private"}, {"typed_name", "Ana"}}}));
+    put(c, "/api/v1/session/questions", json::array({{{"text", "Where were you born?"}}}));
+    auto r = post(c, "/api/v1/session/mic-check");
+    EXPECT_EQ(r->status, 503);
+    EXPECT_NE(body_json(r)["error"].get<std::string>().find("icrophone"), std::string::npos) << r->body;
+    EXPECT_EQ(state_of(c.Get("/api/v1/session")), "questions");
+    p.kill(SIGTERM);
+    p.wait();
+}
+
 TEST(Daemon, AFullSessionFromWelcomeToSavedKeepsEverything) {
     TempDir t;
     Daemon d(t / "data");
     auto c = d.client();
     walk_to_mic_check(c);
-    sleep_s(0.6);
+    sleep_s(2.3);  // a full pre-roll's worth of mic check
     auto r = post(c, "/api/v1/session/record");
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(state_of(r), "recording");
@@ -233,6 +258,7 @@ TEST(Daemon, SigtermDuringARecordingSavesIt) {
         Daemon d(t / "data");
         auto c = d.client();
         walk_to_mic_check(c);
+        sleep_s(2.3);
         auto r = post(c, "/api/v1/session/record");
         id = body_json(r)["story"]["id"];
         sleep_s(1.0);
@@ -252,6 +278,7 @@ TEST(Daemon, SigkillDuringARecordingIsRecoveredAtTheNextStart) {
         Daemon d(t / "data");
         auto c = d.client();
         walk_to_mic_check(c);
+        sleep_s(2.3);
         id = body_json(post(c, "/api/v1/session/record"))["story"]["id"];
         sleep_s(1.5);
         d.stop(SIGKILL);

@@ -198,8 +198,9 @@ TEST(RecordCli, HelpAndVersionWorkEverywhere) {
 
 TEST(RecordCli, DiskFullStopsCleanlyKeepsValidFilesAndSaysWhy) {
     TempDir t;
-    // A 400 KB file-size limit: the master outgrows it within seconds, and every write past it fails.
-    auto r = run("ulimit -f 400; exec " + q(storybooth()) + " record --data " + q((t / "d").string()) + " --input " +
+    // A ~1 MB file-size limit (dash counts 512-byte blocks): the master outgrows it within
+    // seconds, and every write past it fails.
+    auto r = run("ulimit -f 2000; exec " + q(storybooth()) + " record --data " + q((t / "d").string()) + " --input " +
                  q(conversation_wav().string()) + " --json");
     EXPECT_EQ(r.exit_code, 3) << r.err;
     auto j = parse_json(r.out);

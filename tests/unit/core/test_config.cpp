@@ -70,3 +70,10 @@ TEST(Config, MissingFileIsAClearError) {
         EXPECT_NE(std::string(e.what()).find("cannot read config file /nonexistent/storybooth.conf"), std::string::npos);
     }
 }
+
+TEST(Config, TheShippedConfigFileIsTheGeneratedDefaults) {
+    // firmware/config/storybooth.conf is what a deployment starts from; it must list every
+    // setting with its real default. Regenerate with: storybooth run --print-config
+    const auto shipped = sb::read_file(std::filesystem::path(SB_TEST_TOOLS_DIR) / ".." / ".." / "firmware" / "config" / "storybooth.conf");
+    EXPECT_EQ(shipped, sb::default_config_text());
+}
