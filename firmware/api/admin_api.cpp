@@ -39,6 +39,24 @@ json settings_json(const Settings& s) {
     return j;
 }
 
+// Sets the librarian PIN from a request's {"pin"}; the PIN's rules come back as 422.
+void set_pin_from(Context& ctx, const Request& req) {
+    const json body = web::parse_object(req);
+    const std::string pin = web::text_field(body, "pin", 64, true);
+    try {
+        ctx.pins->set_pin(pin);
+    } catch (const Error& e) {
+        throw HttpError(422, e.what());
+    }
+}
+
+json question_sets_json(const Catalog& catalog) {
+    json sets = json::array();
+    for (const auto& s : catalog.question_sets())
+        sets.push_back({{"id", s.id}, {"name", s.name}, {"language", s.language}, {"questions", s.questions}});
+    return sets;
+}
+
 }  // namespace
 
 bool admin_guard(Context& ctx, const Request& req, Response& res) {
@@ -84,14 +102,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
     // First PIN: only from the booth's own screen, and only while none is set.
     r.add("POST", "/api/v1/admin/setup-pin", Access::kiosk, [&ctx](const Request& req, Response& res) {
         if (ctx.pins->has_pin()) throw HttpError(409, "A PIN is already set. Log in to change it.");
-        const json body = web::parse_object(req);
-        try {
-            ctx.pins->set_pin(web::text_field(body, "pin", 64, true));
-        } catch (const HttpError&) {
-            throw;
-        } catch (const Error& e) {
-            throw HttpError(422, e.what());
-        }
+        set_pin_from(ctx, req);
         ctx.catalog->audit("booth screen", "pin_set", "", "");
         web::send_json(res, {{"ok", true}});
     });
@@ -108,14 +119,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
     });
 
     r.add("PUT", "/api/v1/admin/pin", Access::admin, [&ctx](const Request& req, Response& res) {
-        const json body = web::parse_object(req);
-        try {
-            ctx.pins->set_pin(web::text_field(body, "pin", 64, true));
-        } catch (const HttpError&) {
-            throw;
-        } catch (const Error& e) {
-            throw HttpError(422, e.what());
-        }
+        set_pin_from(ctx, req);
         ctx.catalog->audit(actor(ctx), "pin_changed", "", "");
         web::send_json(res, {{"ok", true}});
     });
@@ -143,7 +147,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
         json errors = json::array();
         if (!snap.error.empty()) errors.push_back(snap.error);
         web::send_json(res, {{"booth", {{"name", s.booth_name}, {"code", s.booth_code}}},
-                             {"mic", {{"present", ctx.mic->present()}, {"name", ctx.mic->name()}}},
+                             {"mic", {{"present", ctx.mic_present()}, {"name", ctx.mic->name()}}},
                              {"session", to_string(snap.state)},
                              {"disk", {{"free_bytes", free},
                                        {"hours_left", std::round(static_cast<double>(usable) / per_second / 360.0) / 10.0}}},
@@ -252,12 +256,8 @@ void add_admin_routes(web::Router& r, Context& ctx) {
         web::send_json(res, settings_json(ctx.settings()));
     });
 
-    r.add("GET", "/api/v1/admin/questions", Access::admin, [&ctx](const Request&, Response& res) {
-        json sets = json::array();
-        for (const auto& s : ctx.catalog->question_sets())
-            sets.push_back({{"id", s.id}, {"name", s.name}, {"language", s.language}, {"questions", s.questions}});
-        web::send_json(res, sets);
-    });
+    r.add("GET", "/api/v1/admin/questions", Access::admin,
+          [&ctx](const Request&, Response& res) { web::send_json(res, question_sets_json(*ctx.catalog)); });
 
     r.add("PUT", "/api/v1/admin/questions", Access::admin, [&ctx](const Request& req, Response& res) {
         const json body = web::parse_array(req);
@@ -276,10 +276,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
         for (const auto& old : ctx.catalog->question_sets()) ctx.catalog->delete_question_set(old.id);
         for (const auto& set : sets) ctx.catalog->save_question_set(set);
         ctx.catalog->audit(actor(ctx), "questions_changed", "", std::to_string(sets.size()) + " sets");
-        json out = json::array();
-        for (const auto& s : ctx.catalog->question_sets())
-            out.push_back({{"id", s.id}, {"name", s.name}, {"language", s.language}, {"questions", s.questions}});
-        web::send_json(res, out);
+        web::send_json(res, question_sets_json(*ctx.catalog));
     });
 
     r.add("POST", "/api/v1/admin/pairing", Access::admin, [&ctx](const Request&, Response& res) {

@@ -29,6 +29,9 @@ struct Context {
     // Saves booth settings a librarian changed; applies them to the next session (never the current recording).
     std::function<void(const Settings&)> save_settings;
     std::string version;
+    // Whether the microphone is there, as last seen by the daemon's clock thread (probing a
+    // device list is slow and must not happen while a stream is open, so requests never probe).
+    std::function<bool()> mic_present;
 };
 
 // Kiosk (touchscreen) and open routes: /api/v1/health, /api/v1/session..., /api/v1/events, /api/v1/questions.

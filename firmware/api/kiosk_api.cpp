@@ -29,7 +29,34 @@ void session_call(Context& ctx, Response& res, F&& f) {
 
 }  // namespace
 
+namespace {
+
+// A plain status page at "/" until the touchscreen pages exist: what the booth is doing, live.
+constexpr const char* kStatusPage = R"html(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>storybooth</title>
+<style>body{font:20px/1.5 system-ui,sans-serif;margin:2em auto;max-width:40em;padding:0 1em;color:#111}
+dt{font-weight:600}dd{margin:0 0 .6em}code{background:#eee;padding:0 .2em}</style></head>
+<body><h1>storybooth is running</h1>
+<dl><dt>Session</dt><dd id="state">…</dd><dt>Microphone</dt><dd id="mic">…</dd>
+<dt>Room for recordings</dt><dd id="disk">…</dd><dt>Version</dt><dd id="version">…</dd></dl>
+<p>The booth's API is described in <code>docs/api.md</code>; its health, as JSON, is at
+<a href="/api/v1/health">/api/v1/health</a>.</p>
+<script>
+async function refresh(){try{const h=await (await fetch('/api/v1/health')).json();
+document.getElementById('state').textContent=h.state;
+document.getElementById('mic').textContent=h.mic.present?h.mic.name:'no microphone found ('+h.mic.name+')';
+document.getElementById('disk').textContent=(h.recording_seconds_left/3600).toFixed(1)+' hours';
+document.getElementById('version').textContent=h.version;}catch(e){document.getElementById('state').textContent='not answering';}}
+refresh();setInterval(refresh,2000);
+</script></body></html>
+)html";
+
+}  // namespace
+
 void add_kiosk_routes(web::Router& r, Context& ctx) {
+    r.add("GET", "/", Access::open, [](const Request&, Response& res) { res.set_content(kStatusPage, "text/html; charset=utf-8"); });
+
     r.add("GET", "/api/v1/health", Access::open, [&ctx](const Request&, Response& res) {
         const Settings s = ctx.settings();
         std::uint64_t free = 0;
@@ -40,7 +67,7 @@ void add_kiosk_routes(web::Router& r, Context& ctx) {
         const int channels = s.channels == 0 ? 2 : s.channels;
         const double per_second = layout::bytes_per_second(s.bitrate, s.master, channels, 48000);
         const std::uint64_t usable = free > layout::kReserveBytes ? free - layout::kReserveBytes : 0;
-        const bool present = ctx.mic->present();
+        const bool present = ctx.mic_present();
         send_json(res, {{"state", to_string(ctx.session->snapshot().state)},
                         {"mic", {{"present", present}, {"name", ctx.mic->name()}}},
                         {"disk_free_bytes", free},

@@ -74,8 +74,10 @@ void install_signal_handlers() {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGTERM, &sa, nullptr);
-    // A file-size limit must surface as a write error (EFBIG), not kill the recording.
+    // A file-size limit must surface as a write error (EFBIG), not kill the recording; a
+    // client that hangs up must not kill the daemon.
     std::signal(SIGXFSZ, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);
 }
 
 int cmd_devices(const DevicesOptions& o) {

@@ -1,6 +1,8 @@
 // storybooth run — the booth daemon — and storybooth admin set-pin.
 #include "app/run.hpp"
 
+#include "app/commands.hpp"
+
 #include "auth/auth.hpp"
 #include "catalog/catalog.hpp"
 #include "common/error.hpp"
@@ -9,6 +11,7 @@
 #include "record/layout.hpp"
 
 #include <csignal>
+#include <malloc.h>
 #include <iostream>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -16,11 +19,6 @@
 namespace sb::app {
 
 namespace {
-
-Booth* g_booth = nullptr;
-std::atomic<bool> g_signalled{false};
-
-extern "C" void on_signal(int) { g_signalled.store(true); }
 
 }  // namespace
 
@@ -42,20 +40,19 @@ int cmd_run(const RunOptions& o) {
         std::cout << default_config_text();
         return 0;
     }
+#ifdef __GLIBC__
+    // glibc gives each busy thread its own malloc arena; with a pool of HTTP threads that
+    // multiplies the memory a small booth keeps. Two arenas are plenty here.
+    mallopt(M_ARENA_MAX, 2);
+#endif
     const Settings s = resolve_settings(o);
     Booth booth(s, o.version);
     const int port = booth.bind();
-    g_booth = &booth;
-    struct sigaction sa {};
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-    std::signal(SIGXFSZ, SIG_IGN);
-    std::signal(SIGPIPE, SIG_IGN);
+    install_signal_handlers();
     // Signals only set a flag; this thread turns it into an orderly stop.
-    std::thread watcher([&booth] {
-        while (!g_signalled.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::atomic<bool> served{false};
+    std::thread watcher([&booth, &served] {
+        while (!stop_requested() && !served.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         booth.stop();
     });
     const std::string host = s.listen.substr(0, s.listen.rfind(':'));
@@ -64,9 +61,8 @@ int cmd_run(const RunOptions& o) {
                                                 : "the simulated microphone " + s.input.string(),
                  s.data.string());
     booth.serve();
-    g_signalled.store(true);
+    served.store(true);
     watcher.join();
-    g_booth = nullptr;
     spdlog::info("storybooth stopped");
     return 0;
 }

@@ -10,6 +10,9 @@
 
 namespace sb::auth {
 
+constexpr unsigned long long kPinOpsLimit = PinStore::hash_ops_limit;
+constexpr std::size_t kPinMemLimit = PinStore::hash_mem_limit;
+
 namespace {
 
 constexpr const char* key_hash = "admin_pin_hash";
@@ -31,8 +34,8 @@ constexpr std::int64_t lockout_ms = std::chrono::duration_cast<std::chrono::mill
 
 std::string hash_pin(const std::string& pin) {
     char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(out, pin.data(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    if (crypto_pwhash_str_alg(out, pin.data(), pin.size(), kPinOpsLimit,
+                              kPinMemLimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
         throw Error("could not hash the PIN: not enough memory");
     return std::string(out);
 }
@@ -90,8 +93,8 @@ PinStore::Check PinStore::verify(const std::string& pin) {
     if (crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) == 0) {
         if (failures != 0) catalog_.set_setting(key_failures, "0");
         // A hash made with older (weaker) limits is upgraded while the PIN is at hand.
-        if (crypto_pwhash_str_needs_rehash(hash.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                           crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        if (crypto_pwhash_str_needs_rehash(hash.c_str(), kPinOpsLimit,
+                                           kPinMemLimit) != 0) {
             try {
                 catalog_.set_setting(key_hash, hash_pin(pin));
             } catch (const Error&) {

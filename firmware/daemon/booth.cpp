@@ -103,6 +103,8 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
     ctx_.settings = [this] { return settings(); };
     ctx_.save_settings = [this](const Settings& s) { save_settings(s); };
     ctx_.version = version_;
+    mic_present_.store(mic_->present());
+    ctx_.mic_present = [this] { return mic_present_.load(); };
 
     web::Guards guards;
     guards.admin = [this](const web::Request& req, web::Response& res) { return api::admin_guard(ctx_, req, res); };
@@ -111,7 +113,10 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
     api::add_admin_routes(*router_, ctx_);
 
     server_ = std::make_unique<httplib::Server>();
-    server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+    // 16 workers: with keep-alive capped at a few requests per connection, dozens of clients
+    // take turns; each open event stream holds one worker.
+    server_->new_task_queue = [] { return new httplib::ThreadPool(16); };
+    server_->set_keep_alive_max_count(10);
     server_->set_payload_max_length(64 * 1024);  // larger bodies get 413
     server_->set_read_timeout(5, 0);             // a slow client cannot hold a thread for long
     server_->set_write_timeout(5, 0);
@@ -177,9 +182,17 @@ void Booth::serve() {
 }
 
 void Booth::tick_loop() {
+    int n = 0;
     while (!stopping_.load()) {
         try {
             session_->tick();
+            const SessionSnapshot snap = session_->snapshot();
+            const auto st = snap.state;
+            const bool mic_open = st == SessionState::mic_check || st == SessionState::recording ||
+                                  st == SessionState::paused || st == SessionState::mic_lost || st == SessionState::review;
+            // Re-check the microphone every 5 s while none is open; while one is, the session knows.
+            if (mic_open) mic_present_.store(snap.mic_present);
+            else if (++n % 50 == 0) mic_present_.store(mic_->present());
         } catch (const std::exception& e) {
             spdlog::error("session tick: {}", e.what());
         }

@@ -62,7 +62,8 @@ private:
     std::string recovery_summary_;
 
     std::atomic<bool> stopping_{false};
-    std::atomic<int> serving_{0};  // 0 never served, 1 serving (or about to), 2 finished
+    std::atomic<int> serving_{0};
+    std::atomic<bool> mic_present_{false};  // 0 never served, 1 serving (or about to), 2 finished
     std::thread ticker_;
 };
 

@@ -507,8 +507,8 @@ RecordOutcome Recorder::finish(FinishMode mode) {
     out.fault = why;
     out.max_sync_gap_ms = max_sync_gap_ms_;
     out.max_exposure_ms = max_exposure_ms_;
-    spdlog::info("story {} {}: {} ms{}", out.story.code, mode == FinishMode::hold ? "held for review" : "saved",
-                 out.duration_ms, why.empty() ? "" : " (" + why + ")");
+    spdlog::info("story {} {}: {} ms, overflows {}{}", out.story.code, mode == FinishMode::hold ? "held for review" : "saved",
+                 out.duration_ms, out.overflows, why.empty() ? "" : " (" + why + ")");
     return out;
 }
 

@@ -74,7 +74,7 @@ for f in search dash; do
   rps=$(awk '/Requests\/sec/ {print $2}' "$work/$f.txt")
   p99=$(awk '/ 99%/ {print $2}' "$work/$f.txt")
   p50=$(awk '/ 50%/ {print $2}' "$work/$f.txt")
-  errs=$(grep -E 'Non-2xx|Socket errors' "$work/$f.txt" | tr '\n' ' ')
+  errs=$(grep -E "Non-2xx|Socket errors" "$work/$f.txt" | tr "\n" " " || true)
   echo "$name: $rps req/s, p50 $p50, p99 $p99 ${errs}"
 done
 echo "audio overflows during the load: ${overflows:-unknown}   (target 0)"

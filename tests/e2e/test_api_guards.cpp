@@ -69,7 +69,7 @@ TEST(Guards, OnlyLoginAndHealthAreOpen) {
     std::vector<std::string> open;
     for (const auto& r : b.booth->router().routes())
         if (r.access == Access::open) open.push_back(r.method + " " + r.pattern);
-    EXPECT_EQ(open, (std::vector<std::string>{"GET /api/v1/health", "POST /api/v1/admin/login"}));
+    EXPECT_EQ(open, (std::vector<std::string>{"GET /", "GET /api/v1/health", "POST /api/v1/admin/login"}));
 }
 
 TEST(Guards, KioskRoutesAnswerOnlyTheBoothItself) {

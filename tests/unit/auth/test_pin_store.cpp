@@ -95,8 +95,8 @@ TEST_F(PinStoreTest, TheStoredHashIsArgon2idAndNeverThePin) {
     EXPECT_THAT(hash, StartsWith("$argon2id$"));
     EXPECT_NE(hash, the_pin);
     // libsodium's interactive limits: 64 MiB, 2 passes.
-    EXPECT_EQ(crypto_pwhash_str_needs_rehash(hash.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                             crypto_pwhash_MEMLIMIT_INTERACTIVE),
+    EXPECT_EQ(crypto_pwhash_str_needs_rehash(hash.c_str(), sb::auth::PinStore::hash_ops_limit,
+                                             sb::auth::PinStore::hash_mem_limit),
               0);
     for (const char* key : {"admin_pin_failures", "admin_pin_locked_until_ms"})
         EXPECT_NE(catalog().setting(key, ""), the_pin) << key;
@@ -212,7 +212,7 @@ TEST_F(PinStoreTest, AHashWithWeakerLimitsIsUpgradedOnTheNextRightPin) {
     const std::string upgraded = catalog().setting("admin_pin_hash", "");
     EXPECT_NE(upgraded, weak);
     EXPECT_THAT(upgraded, StartsWith("$argon2id$"));
-    EXPECT_EQ(crypto_pwhash_str_needs_rehash(upgraded.c_str(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                             crypto_pwhash_MEMLIMIT_INTERACTIVE),
+    EXPECT_EQ(crypto_pwhash_str_needs_rehash(upgraded.c_str(), sb::auth::PinStore::hash_ops_limit,
+                                             sb::auth::PinStore::hash_mem_limit),
               0);
 }
