@@ -63,7 +63,7 @@ RunResult run(const std::string& command) {
 std::string storybooth() { return SB_STORYBOOTH_BIN; }
 
 std::string conversation_script() {
-    return (fs::path(SB_TEST_TOOLS_DIR) / ".." / ".." / "firmware" / "scripts" / "make-conversation.sh").lexically_normal().string();
+    return (fs::path(SB_SOURCE_DIR) / "firmware" / "scripts" / "make-conversation.sh").string();
 }
 
 Process::Process(const std::vector<std::string>& argv, const fs::path& stderr_file, const fs::path& stdout_file)

@@ -74,6 +74,6 @@ TEST(Config, MissingFileIsAClearError) {
 TEST(Config, TheShippedConfigFileIsTheGeneratedDefaults) {
     // firmware/config/storybooth.conf is what a deployment starts from; it must list every
     // setting with its real default. Regenerate with: storybooth run --print-config
-    const auto shipped = sb::read_file(std::filesystem::path(SB_TEST_TOOLS_DIR) / ".." / ".." / "firmware" / "config" / "storybooth.conf");
+    const auto shipped = sb::read_file(std::filesystem::path(SB_SOURCE_DIR) / "firmware" / "config" / "storybooth.conf");
     EXPECT_EQ(shipped, sb::default_config_text());
 }
