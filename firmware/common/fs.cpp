@@ -59,6 +59,37 @@ int write_all(int fd, const void* data, std::size_t len) noexcept {
     return 0;
 }
 
+bool pread_all(int fd, void* buf, std::size_t len, std::uint64_t offset, const std::string& name) {
+    auto* p = static_cast<std::uint8_t*>(buf);
+    while (len > 0) {
+        const ssize_t n = ::pread(fd, p, len, static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("cannot read " + name, errno);
+        }
+        if (n == 0) return false;
+        p += n;
+        len -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+    return true;
+}
+
+void pwrite_all(int fd, const void* buf, std::size_t len, std::uint64_t offset, const std::string& name) {
+    const auto* p = static_cast<const std::uint8_t*>(buf);
+    while (len > 0) {
+        const ssize_t n = ::pwrite(fd, p, len, static_cast<off_t>(offset));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("cannot write " + name, errno);
+        }
+        if (n == 0) throw_errno("cannot write " + name, EIO);
+        p += n;
+        len -= static_cast<std::size_t>(n);
+        offset += static_cast<std::uint64_t>(n);
+    }
+}
+
 void fsync_dir(const fs::path& dir) {
     Fd fd = open_file(dir.empty() ? fs::path(".") : dir, O_RDONLY | O_DIRECTORY);
     if (::fsync(fd.get()) != 0) throw_errno("cannot sync folder " + dir.string(), errno);

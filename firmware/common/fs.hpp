@@ -53,4 +53,10 @@ Fd open_file(const fs::path& path, int flags, int mode = 0644);
 // Writes all of `len` bytes (retrying short writes and EINTR). Returns 0 or the errno.
 int write_all(int fd, const void* data, std::size_t len) noexcept;
 
+// Reads exactly `len` bytes at `offset`. False when the file ends first; IoError naming `name`
+// on a read error.
+bool pread_all(int fd, void* buf, std::size_t len, std::uint64_t offset, const std::string& name);
+// Writes exactly `len` bytes at `offset`, or throws IoError naming `name`.
+void pwrite_all(int fd, const void* buf, std::size_t len, std::uint64_t offset, const std::string& name);
+
 }  // namespace sb

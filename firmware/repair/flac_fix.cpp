@@ -31,33 +31,7 @@ constexpr std::uint64_t kPlaceholder = ~std::uint64_t{0};
 constexpr std::uint64_t kMax36 = (std::uint64_t{1} << 36) - 1;
 
 void pread_exact(int fd, void* buf, std::size_t len, std::uint64_t off, const std::string& name) {
-    auto* p = static_cast<std::uint8_t*>(buf);
-    while (len > 0) {
-        ssize_t n = ::pread(fd, p, len, static_cast<off_t>(off));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("cannot read " + name, errno);
-        }
-        if (n == 0) throw Error(name + " is not a FLAC file (too short)");
-        p += n;
-        len -= static_cast<std::size_t>(n);
-        off += static_cast<std::uint64_t>(n);
-    }
-}
-
-void pwrite_exact(int fd, const void* buf, std::size_t len, std::uint64_t off, const std::string& name) {
-    const auto* p = static_cast<const std::uint8_t*>(buf);
-    while (len > 0) {
-        ssize_t n = ::pwrite(fd, p, len, static_cast<off_t>(off));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("cannot write " + name, errno);
-        }
-        if (n == 0) throw_errno("cannot write " + name, EIO);
-        p += n;
-        len -= static_cast<std::size_t>(n);
-        off += static_cast<std::uint64_t>(n);
-    }
+    if (!pread_all(fd, buf, len, off, name)) throw Error(name + " is not a FLAC file (too short)");
 }
 
 std::uint64_t get_be(const std::uint8_t* p, int n) {
@@ -329,7 +303,7 @@ RepairResult repair_flac_in_place(const std::filesystem::path& file) {
     }
     if (ro_errno && (cut || si != h.si)) throw_errno("cannot repair " + name, ro_errno);
     if (si != h.si) {
-        pwrite_exact(fd.get(), si.data(), si.size(), h.streaminfo_at, name);
+        pwrite_all(fd.get(), si.data(), si.size(), h.streaminfo_at, name);
         r.changed = true;
     }
     // Seek points that now lie beyond the audio become placeholders (sorted points: a suffix).
@@ -350,7 +324,7 @@ RepairResult repair_flac_in_place(const std::filesystem::path& file) {
         }
         if (touched) {
             if (ro_errno) throw_errno("cannot repair " + name, ro_errno);
-            pwrite_exact(fd.get(), st.data(), st.size(), h.seektable_at, name);
+            pwrite_all(fd.get(), st.data(), st.size(), h.seektable_at, name);
             r.changed = true;
         }
     }

@@ -319,31 +319,7 @@ Walk walk_file(int fd, const std::string& name, const HeaderSink& on_headers, co
 }
 
 void pread_exact(int fd, std::uint8_t* buf, std::size_t len, std::uint64_t off, const std::string& name) {
-    while (len > 0) {
-        ssize_t n = ::pread(fd, buf, len, static_cast<off_t>(off));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("cannot read " + name, errno);
-        }
-        if (n == 0) throw IoError("cannot read " + name + ": file shrank while being repaired", EIO);
-        buf += n;
-        len -= static_cast<std::size_t>(n);
-        off += static_cast<std::uint64_t>(n);
-    }
-}
-
-void pwrite_exact(int fd, const std::uint8_t* buf, std::size_t len, std::uint64_t off, const std::string& name) {
-    while (len > 0) {
-        ssize_t n = ::pwrite(fd, buf, len, static_cast<off_t>(off));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            throw_errno("cannot write " + name, errno);
-        }
-        if (n == 0) throw_errno("cannot write " + name, EIO);
-        buf += n;
-        len -= static_cast<std::size_t>(n);
-        off += static_cast<std::uint64_t>(n);
-    }
+    if (!pread_all(fd, buf, len, off, name)) throw IoError("cannot read " + name + ": file shrank while being repaired", EIO);
 }
 
 // Buffered sequential writer that throws IoError.
@@ -508,7 +484,7 @@ RepairResult repair_opus_in_place(const std::filesystem::path& file) {
     if (fixed != page) {
         // Only the header changes unless the page was shortened; either way it fits where it was.
         const std::size_t n = fixed.size() == page.size() ? kHeaderFixed : fixed.size();
-        pwrite_exact(fd.get(), fixed.data(), n, lp.offset, name);
+        pwrite_all(fd.get(), fixed.data(), n, lp.offset, name);
         r.changed = true;
     }
     if (new_end != w.info.file_size) {
