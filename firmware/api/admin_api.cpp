@@ -126,13 +126,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
 
     r.add("GET", "/api/v1/admin/dashboard", Access::admin, [&ctx](const Request&, Response& res) {
         const Settings s = ctx.settings();
-        std::uint64_t free = 0;
-        try {
-            free = free_bytes(s.data);
-        } catch (const Error&) {
-        }
-        const double per_second = layout::bytes_per_second(s.bitrate, s.master, s.channels == 0 ? 2 : s.channels, 48000);
-        const std::uint64_t usable = free > layout::kReserveBytes ? free - layout::kReserveBytes : 0;
+        const DiskBudget disk = disk_budget(s);
         json counts = json::object();
         for (const char* st : {"complete", "recovered", "withdrawn", "recording"}) {
             StoryQuery q;
@@ -149,8 +143,8 @@ void add_admin_routes(web::Router& r, Context& ctx) {
         web::send_json(res, {{"booth", {{"name", s.booth_name}, {"code", s.booth_code}}},
                              {"mic", {{"present", ctx.mic_present()}, {"name", ctx.mic->name()}}},
                              {"session", to_string(snap.state)},
-                             {"disk", {{"free_bytes", free},
-                                       {"hours_left", std::round(static_cast<double>(usable) / per_second / 360.0) / 10.0}}},
+                             {"disk", {{"free_bytes", disk.free_bytes},
+                                       {"hours_left", std::round(static_cast<double>(disk.seconds_left) / 360.0) / 10.0}}},
                              {"stories", counts},
                              {"sync", laptops},
                              {"clock", {{"trusted", ctx.clock->trusted()}, {"now", iso8601_utc(ctx.clock->now())}}},

@@ -34,6 +34,14 @@ struct Context {
     std::function<bool()> mic_present;
 };
 
+// Free space where the stories go, and how many seconds of recording it holds at the current
+// settings (the reserve kept back). A folder that cannot be read counts as full.
+struct DiskBudget {
+    std::uint64_t free_bytes = 0;
+    std::int64_t seconds_left = 0;
+};
+DiskBudget disk_budget(const Settings& s);
+
 // Kiosk (touchscreen) and open routes: /api/v1/health, /api/v1/session..., /api/v1/events, /api/v1/questions.
 void add_kiosk_routes(web::Router& router, Context& ctx);
 // Librarian routes under /api/v1/admin/.

@@ -54,24 +54,27 @@ refresh();setInterval(refresh,2000);
 
 }  // namespace
 
+DiskBudget disk_budget(const Settings& s) {
+    DiskBudget d;
+    try {
+        d.free_bytes = free_bytes(s.data);
+    } catch (const Error&) {
+        return d;
+    }
+    // Two microphones at 48 kHz unless the booth is set to one: the larger of the two budgets.
+    d.seconds_left = layout::recording_seconds_left(d.free_bytes, s.bitrate, s.master, s.channels == 0 ? 2 : s.channels, 48000);
+    return d;
+}
+
 void add_kiosk_routes(web::Router& r, Context& ctx) {
     r.add("GET", "/", Access::open, [](const Request&, Response& res) { res.set_content(kStatusPage, "text/html; charset=utf-8"); });
 
     r.add("GET", "/api/v1/health", Access::open, [&ctx](const Request&, Response& res) {
-        const Settings s = ctx.settings();
-        std::uint64_t free = 0;
-        try {
-            free = free_bytes(s.data);
-        } catch (const Error&) {
-        }
-        const int channels = s.channels == 0 ? 2 : s.channels;
-        const double per_second = layout::bytes_per_second(s.bitrate, s.master, channels, 48000);
-        const std::uint64_t usable = free > layout::kReserveBytes ? free - layout::kReserveBytes : 0;
-        const bool present = ctx.mic_present();
+        const DiskBudget disk = disk_budget(ctx.settings());
         send_json(res, {{"state", to_string(ctx.session->snapshot().state)},
-                        {"mic", {{"present", present}, {"name", ctx.mic->name()}}},
-                        {"disk_free_bytes", free},
-                        {"recording_seconds_left", static_cast<std::int64_t>(static_cast<double>(usable) / per_second)},
+                        {"mic", {{"present", ctx.mic_present()}, {"name", ctx.mic->name()}}},
+                        {"disk_free_bytes", disk.free_bytes},
+                        {"recording_seconds_left", disk.seconds_left},
                         {"version", ctx.version}});
     });
 

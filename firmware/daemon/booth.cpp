@@ -69,14 +69,12 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
             spdlog::warn("ignoring the saved setting {}: {}", k.key, e.what());
         }
     }
-    catalog_->set_setting("booth_code", effective_.booth_code);
-    catalog_->set_setting("booth_name", effective_.booth_name);
+    publish_booth_identity(effective_);
 
     const RecoveryReport r = recover_stories(*catalog_, effective_.data);
-    recovery_summary_ = std::to_string(r.recovered.size()) + " recovered, " + std::to_string(r.orphans.size()) +
-                        " unknown folder(s) kept aside, " + std::to_string(r.deletions_finished.size()) + " deletion(s) finished";
     if (!r.recovered.empty() || !r.orphans.empty() || !r.deletions_finished.empty())
-        spdlog::warn("recovery at start: {}", recovery_summary_);
+        spdlog::warn("recovery at start: {} recovered, {} unknown folder(s) kept aside, {} deletion(s) finished",
+                     r.recovered.size(), r.orphans.size(), r.deletions_finished.size());
 
     if (!effective_.input.empty()) {
         auto sim = std::make_unique<SimulatedMicrophone>(effective_.input, effective_.channels);
@@ -146,14 +144,19 @@ Settings Booth::settings() const {
 void Booth::save_settings(const Settings& s) {
     for (const auto& k : setting_keys())
         if (k.librarian) catalog_->set_setting(stored_key(k.key), setting_value(s, k.key));
-    catalog_->set_setting("booth_code", s.booth_code);
-    catalog_->set_setting("booth_name", s.booth_name);
+    publish_booth_identity(s);
     {
         std::lock_guard<std::mutex> lock(settings_mutex_);
         effective_ = s;
     }
     // The next session uses them; one in progress carries on as it started.
     session_->update_settings(session_settings(s));
+}
+
+// Story codes and the BOOTH tag read these catalog settings.
+void Booth::publish_booth_identity(const Settings& s) {
+    catalog_->set_setting("booth_code", s.booth_code);
+    catalog_->set_setting("booth_name", s.booth_name);
 }
 
 int Booth::bind() {

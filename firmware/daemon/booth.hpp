@@ -35,11 +35,11 @@ public:
 
     Settings settings() const;
     const web::Router& router() const { return *router_; }
-    const std::string& recovery_summary() const { return recovery_summary_; }
 
 private:
     struct Listener;
     void save_settings(const Settings& s);
+    void publish_booth_identity(const Settings& s);
     void tick_loop();
 
     Settings file_settings_;
@@ -59,7 +59,6 @@ private:
     api::Context ctx_;
     std::unique_ptr<web::Router> router_;
     std::unique_ptr<httplib::Server> server_;
-    std::string recovery_summary_;
 
     std::atomic<bool> stopping_{false};
     std::atomic<int> serving_{0};

@@ -13,4 +13,9 @@ double bytes_per_second(int bitrate, bool master, int channels, int sample_rate)
     return b;
 }
 
+std::int64_t recording_seconds_left(std::uint64_t free_bytes, int bitrate, bool master, int channels, int sample_rate) {
+    const std::uint64_t usable = free_bytes > kReserveBytes ? free_bytes - kReserveBytes : 0;
+    return static_cast<std::int64_t>(static_cast<double>(usable) / bytes_per_second(bitrate, master, channels, sample_rate));
+}
+
 }  // namespace sb::layout

@@ -29,4 +29,7 @@ double bytes_per_second(int bitrate, bool master, int channels, int sample_rate)
 // Free space kept back for the catalog, logs and the system.
 inline constexpr std::uint64_t kReserveBytes = 64ull << 20;
 
+// Seconds of recording that `free_bytes` holds once the reserve is kept back.
+std::int64_t recording_seconds_left(std::uint64_t free_bytes, int bitrate, bool master, int channels, int sample_rate);
+
 }  // namespace sb::layout

@@ -249,6 +249,7 @@ void Recorder::worker() {
     std::size_t pre_head = 0;
     std::size_t pre_held = 0;
 
+    bool sync_failed = false;
     auto durable_sync = [&](steady::time_point now) {
         if (!dirty) {
             last_sync = now;
@@ -258,14 +259,21 @@ void Recorder::worker() {
         const std::int64_t recorded = frames_recorded_.load(std::memory_order_relaxed);
         max_sync_gap_ms_ = std::max(max_sync_gap_ms_, gap);
         max_exposure_ms_ = std::max(max_exposure_ms_, static_cast<double>(recorded - durable_frames) * 1000.0 / rate_);
-        bool ok = writers_->opus->sync();
-        if (writers_->master) ok = writers_->master->sync() && ok;
+        // A failed sync means what was written may not survive a power cut: end the recording
+        // with the writer's sticky reason, like a failed write.
+        if (!writers_->opus->sync()) {
+            set_fault(writers_->opus->error());
+            sync_failed = true;
+        }
+        if (writers_->master && !writers_->master->sync()) {
+            set_fault(writers_->master->error());
+            sync_failed = true;
+        }
         // What the listening copy holds on disk now, in recorded frames.
         const std::int64_t g = writers_->opus->last_granule();
         durable_frames = g > 0 ? g * rate_ / 48000 : 0;
         last_sync = now;
         dirty = false;
-        (void)ok;
     };
 
     // Writes up to one chunk of frames into both files. False on a write error (fault set).
@@ -336,6 +344,7 @@ void Recorder::worker() {
     };
 
     for (;;) {
+        if (sync_failed) break;
         const auto now = steady::now();
         if (armed) {
             const std::int64_t cut = begin_at_.load();

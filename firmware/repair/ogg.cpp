@@ -1,5 +1,6 @@
 #include "repair/ogg.hpp"
 
+#include "repair/in_place.hpp"
 #include "common/error.hpp"
 #include "common/fs.hpp"
 
@@ -350,19 +351,7 @@ private:
     std::vector<std::uint8_t> buf_;
 };
 
-// Opens for an in-place repair. A file that cannot be opened for writing (read-only mount or
-// permissions) is opened read-only, so a file that needs no change still "repairs"; `ro_errno`
-// says why writing is impossible.
-Fd open_for_repair(const std::filesystem::path& file, int& ro_errno) {
-    ro_errno = 0;
-    try {
-        return open_file(file, O_RDWR);
-    } catch (const IoError& e) {
-        if (e.code() != EROFS && e.code() != EACCES && e.code() != EPERM) throw;
-        ro_errno = e.code();
-    }
-    return open_file(file, O_RDONLY);
-}
+using repair_detail::open_for_repair;
 
 bool valid_key(const std::string& key) {
     if (key.empty()) return false;

@@ -28,6 +28,7 @@
 #include "common/error.hpp"
 #include "dsp/meter.hpp"
 #include "record/finalise.hpp"
+#include "record/layout.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -53,7 +54,7 @@ struct SessionSettings {
     std::vector<int> warnings_s = {300, 60};
     int idle_timeout_s = 180;           // back to welcome after inactivity; never in recording/paused/mic_lost
     double preroll_s = 2.0;
-    std::uint64_t reserve_bytes = 64ull << 20;
+    std::uint64_t reserve_bytes = layout::kReserveBytes;
     std::function<std::uint64_t()> free_bytes;   // default: statvfs of data_dir (sb::free_bytes); tests inject a full disk
     std::string release_version = "2026-1";      // the consent text version shown
     double watchdog_s = 3.0;            // a microphone silent this long counts as lost

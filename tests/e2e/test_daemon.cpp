@@ -157,7 +157,6 @@ TEST(Daemon, AFullSessionFromWelcomeToSavedKeepsEverything) {
     EXPECT_LT(*s->duration_ms, 6500);
     ASSERT_EQ(s->files.size(), 2u);
     for (const auto& f : s->files) EXPECT_EQ(fs::file_size(t / "data" / f.path), f.size);
-    const fs::path opus = t / "data" / s->files[0].path;
     auto tags = opus_comments(t / "data" / (s->files[0].kind == "listening" ? s->files[0].path : s->files[1].path));
     EXPECT_NE(std::find(tags.begin(), tags.end(), "TITLE=Summers on the river"), tags.end());
     EXPECT_NE(std::find(tags.begin(), tags.end(), "CHAPTER001NAME=What do you remember about your grandmother?"), tags.end());
