@@ -41,6 +41,19 @@ done
 
 echo "Real-time run (60 s) for the write cadence..."
 "$root/firmware/scripts/make-conversation.sh" "$work/minute.wav" 60
+
+# Instructions executed (callgrind, user space, every thread) on one minute of the same speech:
+# unlike CPU seconds, the same on every run, whatever else the machine is doing.
+instructions() {  # instructions CMD... -> count
+  valgrind --tool=callgrind --callgrind-out-file="$work/cg.out" "$@" 2>&1 >/dev/null | awk '/Collected :/ {print $4}'
+}
+if command -v valgrind >/dev/null; then
+  echo "Counting instructions (valgrind)..."
+  rm -rf "$work/d4" "$work/d5"
+  ins_ref=$(instructions opusenc --quiet --bitrate 64 --comp 10 --cvbr "$work/minute.wav" "$work/ref1.opus")
+  ins_nom=$(instructions "$bin" record --data "$work/d4" --input "$work/minute.wav" --master none)
+  ins_mas=$(instructions "$bin" record --data "$work/d5" --input "$work/minute.wav")
+fi
 strace -f -ttt -e trace=fdatasync,fsync -o "$work/strace.txt" \
   "$bin" record --data "$work/d3" --input "$work/minute.wav" --realtime --seconds 60 --json > "$work/rt.json" 2> "$work/rt.err"
 # Largest gap between consecutive durable writes while recording (first to last sync).
@@ -60,3 +73,8 @@ awk -v r="$ref_cpu" -v n="$nom_cpu" -v m="$mas_cpu" -v rr="$ref_rss" -v nr="$nom
   printf "largest gap between durable writes: %.3f s by strace, %.3f s by the engine (target <= 0.25 s)\n", sg, e[1];
   printf "most audio not yet durable at any moment: %.3f s\n", e[2];
 }'
+if [[ -n "${ins_ref:-}" ]]; then
+  awk -v r="$ins_ref" -v n="$ins_nom" -v m="$ins_mas" 'BEGIN {
+    printf "instructions, 1 min of speech: opusenc %.3f G, storybooth %.3f G (ratio %.3f), with master %.3f G (ratio %.3f)\n",
+           r/1e9, n/1e9, n/r, m/1e9, m/r }'
+fi
