@@ -5,6 +5,7 @@
 #include "api/json_views.hpp"
 #include "common/fs.hpp"
 #include "common/ids.hpp"
+#include "feed/feed.hpp"
 #include "record/layout.hpp"
 
 #include <spdlog/spdlog.h>
@@ -301,6 +302,56 @@ void add_admin_routes(web::Router& r, Context& ctx) {
             out.push_back({{"seq", e.seq}, {"at", e.at}, {"actor", e.actor}, {"action", e.action},
                            {"story_id", e.story_id.empty() ? json(nullptr) : json(e.story_id)}, {"detail", e.detail}});
         web::send_json(res, out);
+    });
+
+    // USB export (docs/sync-protocol.md): one at a time; the answer comes when it is finished.
+    r.add("POST", "/api/v1/admin/export", Access::admin, [&ctx](const Request& req, Response& res) {
+        const json body = web::parse_object(req);
+        const std::string to = web::text_field(body, "to", 4096, true);
+        if (to.empty() || to.front() != '/')
+            throw HttpError(422, "Give the whole path of the folder to export to, starting with '/' (e.g. /media/usb).");
+        const Settings s = ctx.settings();
+        std::error_code ec;
+        const auto target = std::filesystem::weakly_canonical(to, ec);
+        const auto data = std::filesystem::weakly_canonical(s.data, ec);
+        const auto rel = target.lexically_relative(data);
+        if (!rel.empty() && *rel.begin() != "..")
+            throw HttpError(422, "That folder is on the booth's own storage. Choose a USB drive.");
+        static std::mutex running;
+        std::unique_lock lock(running, std::try_to_lock);
+        if (!lock.owns_lock()) throw HttpError(409, "An export is already running. Wait for it to finish.");
+        feed::ExportResult out;
+        try {
+            out = feed::export_to(*ctx.catalog, s.data, to, feed::booth_info(*ctx.catalog, ctx.version), *ctx.clock);
+        } catch (const feed::ExportError& e) {
+            try {
+                ctx.catalog->audit(actor(ctx), "export_failed", "", to + ": " + e.what());
+            } catch (const std::exception& audit_error) {
+                spdlog::warn("cannot write the audit log: {}", audit_error.what());
+            }
+            spdlog::warn("export to {} failed: {}", to, e.what());
+            switch (e.reason()) {
+                case feed::ExportError::Reason::bad_target: throw HttpError(422, e.what());
+                case feed::ExportError::Reason::full: throw HttpError(507, e.what());
+                case feed::ExportError::Reason::failed: break;
+            }
+            throw HttpError(500, e.what());
+        }
+        ctx.catalog->audit(actor(ctx), "exported", "", out.folder.string() + ": " + std::to_string(out.stories) + " stories, " +
+                                                           std::to_string(out.files_copied) + " files copied, " +
+                                                           std::to_string(out.files_removed) + " removed");
+        spdlog::info("exported {} stories to {} ({} files, {} bytes copied)", out.stories, out.folder.string(),
+                     out.files_copied, out.bytes_copied);
+        web::send_json(res, {{"folder", out.folder.string()},
+                             {"stories", out.stories},
+                             {"files_copied", out.files_copied},
+                             {"bytes_copied", out.bytes_copied}});
+    });
+
+    r.add("GET", "/api/v1/admin/export/targets", Access::admin, [](const Request&, Response& res) {
+        json targets = json::array();
+        for (const auto& t : feed::export_targets()) targets.push_back({{"path", t.path.string()}, {"free_bytes", t.free_bytes}});
+        web::send_json(res, {{"targets", targets}});
     });
 }
 

@@ -44,10 +44,23 @@ DiskBudget disk_budget(const Settings& s);
 
 // Kiosk (touchscreen) and open routes: /api/v1/health, /api/v1/session..., /api/v1/events, /api/v1/questions.
 void add_kiosk_routes(web::Router& router, Context& ctx);
+// The pages: the touchscreen at "/", the librarian's pages at "/admin/", static files under
+// "/ui/" (from the `ui` setting's folder, else the one built in), and /api/v1/qr.svg?text=.
+void add_page_routes(web::Router& router, Context& ctx);
+// The folder the pages are served from.
+std::filesystem::path ui_root(const Settings& s);
+// An SVG QR code of `text` (error correction M, with its quiet zone).
+std::string qr_svg(const std::string& text);
 // Librarian routes under /api/v1/admin/.
 void add_admin_routes(web::Router& router, Context& ctx);
 // The admin guard: a valid librarian session cookie, and the CSRF header on state-changing requests.
 bool admin_guard(Context& ctx, const web::Request& req, web::Response& res);
+
+// Sync routes under /sync/v1/ (docs/sync-protocol.md); creates the booth id if it has none yet.
+void add_sync_routes(web::Router& router, Context& ctx);
+// The sync guard: "Authorization: Bearer <token>" of a paired, unrevoked laptop; 401 with a
+// plain reason otherwise (not paired at all, or revoked/unknown).
+bool sync_guard(Context& ctx, const web::Request& req, web::Response& res);
 
 inline constexpr const char* kSessionCookie = "sb_admin";
 inline constexpr const char* kCsrfHeader = "X-CSRF-Token";

@@ -29,31 +29,6 @@ void session_call(Context& ctx, Response& res, F&& f) {
 
 }  // namespace
 
-namespace {
-
-// A plain status page at "/" until the touchscreen pages exist: what the booth is doing, live.
-constexpr const char* kStatusPage = R"html(<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>storybooth</title>
-<style>body{font:20px/1.5 system-ui,sans-serif;margin:2em auto;max-width:40em;padding:0 1em;color:#111}
-dt{font-weight:600}dd{margin:0 0 .6em}code{background:#eee;padding:0 .2em}</style></head>
-<body><h1>storybooth is running</h1>
-<dl><dt>Session</dt><dd id="state">…</dd><dt>Microphone</dt><dd id="mic">…</dd>
-<dt>Room for recordings</dt><dd id="disk">…</dd><dt>Version</dt><dd id="version">…</dd></dl>
-<p>The booth's API is described in <code>docs/api.md</code>; its health, as JSON, is at
-<a href="/api/v1/health">/api/v1/health</a>.</p>
-<script>
-async function refresh(){try{const h=await (await fetch('/api/v1/health')).json();
-document.getElementById('state').textContent=h.state;
-document.getElementById('mic').textContent=h.mic.present?h.mic.name:'no microphone found ('+h.mic.name+')';
-document.getElementById('disk').textContent=(h.recording_seconds_left/3600).toFixed(1)+' hours';
-document.getElementById('version').textContent=h.version;}catch(e){document.getElementById('state').textContent='not answering';}}
-refresh();setInterval(refresh,2000);
-</script></body></html>
-)html";
-
-}  // namespace
-
 DiskBudget disk_budget(const Settings& s) {
     DiskBudget d;
     try {
@@ -67,14 +42,14 @@ DiskBudget disk_budget(const Settings& s) {
 }
 
 void add_kiosk_routes(web::Router& r, Context& ctx) {
-    r.add("GET", "/", Access::open, [](const Request&, Response& res) { res.set_content(kStatusPage, "text/html; charset=utf-8"); });
-
     r.add("GET", "/api/v1/health", Access::open, [&ctx](const Request&, Response& res) {
-        const DiskBudget disk = disk_budget(ctx.settings());
+        const Settings settings = ctx.settings();
+        const DiskBudget disk = disk_budget(settings);
         send_json(res, {{"state", to_string(ctx.session->snapshot().state)},
                         {"mic", {{"present", ctx.mic_present()}, {"name", ctx.mic->name()}}},
                         {"disk_free_bytes", disk.free_bytes},
                         {"recording_seconds_left", disk.seconds_left},
+                        {"languages", settings.languages},
                         {"version", ctx.version}});
     });
 
@@ -157,6 +132,10 @@ void add_kiosk_routes(web::Router& r, Context& ctx) {
         const auto keywords = web::text_list_field(body, "keywords", 20, 50, false);
         session_call(ctx, res, [&] { ctx.session->review(title, description, keywords); });
     });
+
+    // Someone is using the screen (typing, choosing) without changing the session: the idle timer restarts.
+    r.add("POST", "/api/v1/session/touch", Access::kiosk,
+          [&ctx](const Request&, Response& res) { session_call(ctx, res, [] {}); });
 
     r.add("DELETE", "/api/v1/session", Access::kiosk,
           [&ctx](const Request&, Response& res) { session_call(ctx, res, [&] { ctx.session->discard(); }); });

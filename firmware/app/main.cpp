@@ -1,5 +1,6 @@
 // storybooth — the story-recording booth.
 #include "app/commands.hpp"
+#include "app/export.hpp"
 #include "app/run.hpp"
 #include "config/settings.hpp"
 
@@ -63,6 +64,18 @@ int main(int argc, char** argv) {
     auto* set_pin = admin->add_subcommand("set-pin", "Set the librarian PIN, read from standard input.");
     set_pin->add_option("--data", pin_opts.data, "Data folder (catalog and stories)")->capture_default_str();
 
+    sb::app::ExportOptions exp;
+    exp.version = STORYBOOTH_VERSION;
+    auto* export_cmd = app.add_subcommand(
+        "export", "Copy the booth's stories onto a USB drive for storysync (for a booth with no network).");
+    export_cmd->footer(
+        "Writes PATH/storybooth-export/<booth id>/ (booth.json, files/, changes.json last). Running it again copies only\n"
+        "what changed and removes withdrawn stories. Exit codes: 0 done, 1 failed, 2 bad command line,\n"
+        "3 PATH is missing, not a folder or not writable, 4 the drive is full.");
+    export_cmd->add_option("--data", exp.data, "Data folder (catalog and stories)")->capture_default_str();
+    export_cmd->add_option("--to", exp.to, "The drive or folder to export to, e.g. /media/usb")->required();
+    export_cmd->add_flag("--json", exp.json, "Print the result as one JSON object");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -88,6 +101,7 @@ int main(int argc, char** argv) {
         if (*recover) return sb::app::cmd_recover(recv);
         if (*run) return sb::app::cmd_run(run_opts);
         if (*set_pin) return sb::app::cmd_set_pin(pin_opts);
+        if (*export_cmd) return sb::app::cmd_export(exp);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "storybooth: %s\n", e.what());
         return 1;

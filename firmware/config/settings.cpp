@@ -77,6 +77,7 @@ const std::vector<SettingInfo>& setting_keys() {
         {"device", "microphone: part of its name (see 'storybooth devices'); empty = default input", false},
         {"input", "simulated microphone: a WAV/FLAC file played in a loop at real time (for demos and tests)", false},
         {"channels", "microphones to record, 1 or 2; 0 = as many as the device has, up to 2", false},
+        {"ui", "folder of the touchscreen and admin pages; empty = the one installed with the program", false},
         {"booth-name", "the booth's name, shown to people and written into every story", true},
         {"booth-code", "short code that starts every story code (2-8 capital letters or digits)", true},
         {"time-limit-minutes", "longest recording, up to 60 minutes", true},
@@ -103,6 +104,8 @@ void apply_setting(Settings& s, const std::string& key, const std::string& raw) 
         s.device = v;
     } else if (key == "input") {
         s.input = v;
+    } else if (key == "ui") {
+        s.ui = v;
     } else if (key == "channels") {
         s.channels = parse_int(key, v, 0, 2);
     } else if (key == "booth-name") {
@@ -143,6 +146,7 @@ std::string setting_value(const Settings& s, const std::string& key) {
     if (key == "listen") return s.listen;
     if (key == "device") return s.device;
     if (key == "input") return s.input.string();
+    if (key == "ui") return s.ui.string();
     if (key == "channels") return std::to_string(s.channels);
     if (key == "booth-name") return s.booth_name;
     if (key == "booth-code") return s.booth_code;

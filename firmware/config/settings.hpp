@@ -20,6 +20,7 @@ struct Settings {
     std::string device;               // part of the microphone's name; empty: the system's default input
     std::filesystem::path input;      // simulated microphone (WAV/FLAC looped at real time); wins over device
     int channels = 0;                 // microphones to record, 1 or 2; 0: what the device has, up to 2
+    std::filesystem::path ui;         // folder of the touchscreen and admin pages; empty: the one built in
     // booth (the admin pages can change these)
     std::string booth_name = "Story booth";
     std::string booth_code = "MAIN";

@@ -106,9 +106,12 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
 
     web::Guards guards;
     guards.admin = [this](const web::Request& req, web::Response& res) { return api::admin_guard(ctx_, req, res); };
+    guards.sync = [this](const web::Request& req, web::Response& res) { return api::sync_guard(ctx_, req, res); };
     router_ = std::make_unique<web::Router>(guards);
     api::add_kiosk_routes(*router_, ctx_);
     api::add_admin_routes(*router_, ctx_);
+    api::add_sync_routes(*router_, ctx_);
+    api::add_page_routes(*router_, ctx_);
 
     server_ = std::make_unique<httplib::Server>();
     // 16 workers: with keep-alive capped at a few requests per connection, dozens of clients

@@ -11,9 +11,9 @@ build="${STORYBOOTH_BUILD_DIR:-$root/build}"
 build_pkgs=(build-essential cmake ninja-build pkg-config
   portaudio19-dev libasound2-dev libsndfile1-dev libflac-dev libopus-dev libopusenc-dev libogg-dev
   libopusfile-dev libebur128-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libgtest-dev libgmock-dev
+  libcpp-httplib-dev libsodium-dev libqrencode-dev libgtest-dev libgmock-dev
   opus-tools sox espeak-ng)
-test_pkgs=(flac alsa-utils sqlite3 time strace)
+test_pkgs=(flac alsa-utils sqlite3 time strace rsync chromium zbar-tools librsvg2-bin)
 
 want=("${build_pkgs[@]}")
 cmake_tests=OFF
@@ -22,20 +22,39 @@ if [[ "${1:-}" == "--tests" ]]; then
   cmake_tests=ON
 fi
 
+sudo=""
+need_root() {
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || { echo "setup: need root or sudo to install: $1" >&2; exit 1; }
+    sudo="sudo"
+  fi
+}
+
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
-  sudo=""
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || { echo "setup: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
-    sudo="sudo"
-  fi
+  need_root "${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [[ "$cmake_tests" == ON ]]; then
+  # The browser tests drive Debian's Chromium with playwright-core and check pages with axe-core.
+  if ! command -v npm >/dev/null; then
+    echo "setup: installing nodejs npm" >&2
+    need_root "nodejs npm"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  fi
+  browser="$root/tests/browser"
+  if [[ ! -d "$browser/node_modules" || "$browser/package-lock.json" -nt "$browser/node_modules" ]]; then
+    echo "setup: installing the browser tests' npm packages" >&2
+    (cd "$browser" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  fi
 fi
 
 cmake -S "$root" -B "$build" -G Ninja -DSTORYBOOTH_TESTS="$cmake_tests" ${STORYBOOTH_CMAKE_ARGS:-} >/dev/null

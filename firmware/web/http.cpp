@@ -210,6 +210,43 @@ void serve_file(Response& res, const std::filesystem::path& file, const std::str
     });
 }
 
+namespace {
+const char* static_content_type(const std::string& name) {
+    const auto dot = name.rfind('.');
+    const std::string ext = dot == std::string::npos ? "" : name.substr(dot + 1);
+    if (ext == "html") return "text/html; charset=utf-8";
+    if (ext == "js" || ext == "mjs") return "text/javascript; charset=utf-8";
+    if (ext == "css") return "text/css; charset=utf-8";
+    if (ext == "json") return "application/json";
+    if (ext == "svg") return "image/svg+xml";
+    if (ext == "png") return "image/png";
+    if (ext == "woff2") return "font/woff2";
+    if (ext == "ogg" || ext == "opus") return "audio/ogg";
+    if (ext == "txt") return "text/plain; charset=utf-8";
+    return nullptr;
+}
+}  // namespace
+
+void serve_static(Response& res, const std::filesystem::path& root, const std::string& relative) {
+    const auto not_found = [] { return HttpError(404, "There is no such page."); };
+    if (relative.empty() || relative.front() == '/') throw not_found();
+    std::size_t start = 0;
+    while (start <= relative.size()) {
+        std::size_t end = relative.find('/', start);
+        if (end == std::string::npos) end = relative.size();
+        const std::string part = relative.substr(start, end - start);
+        if (part.empty() || part.front() == '.') throw not_found();  // "", ".", "..", hidden files
+        start = end + 1;
+    }
+    const char* type = static_content_type(relative);
+    if (!type) throw not_found();
+    const auto file = root / relative;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) throw not_found();
+    res.set_header("Cache-Control", "no-cache");
+    serve_file(res, file, type);
+}
+
 std::string cookie(const Request& req, const std::string& name) {
     const std::string header = req.get_header_value("Cookie");
     std::size_t pos = 0;

@@ -100,6 +100,11 @@ std::int64_t query_int(const Request& req, const char* key, std::int64_t lo, std
 // Streams a file with HTTP Range support (206 partial content), so browsers can seek in audio.
 void serve_file(Response& res, const std::filesystem::path& file, const std::string& content_type);
 
+// Serves the file `relative` (e.g. "booth/index.html") from the folder `root`, with a content type
+// from its extension. 404 for anything that is not a plain file inside `root`: no "..", no hidden
+// names, no absolute paths.
+void serve_static(Response& res, const std::filesystem::path& root, const std::string& relative);
+
 // Value of a cookie in the request, or "".
 std::string cookie(const Request& req, const std::string& name);
 
