@@ -266,6 +266,9 @@ void add_admin_routes(web::Router& r, Context& ctx) {
             set.language = web::text_field(j, "language", 8, true);
             if (set.language != "en" && set.language != "es") throw HttpError(422, "'language' must be en or es.");
             set.questions = web::text_list_field(j, "questions", 50, 500, true);
+            for (const auto& other : sets)
+                if (other.name == set.name && other.language == set.language)
+                    throw HttpError(422, "Two question sets are called \"" + set.name + "\" in the same language. Give each its own name.");
             sets.push_back(std::move(set));
         }
         for (const auto& old : ctx.catalog->question_sets()) ctx.catalog->delete_question_set(old.id);

@@ -411,3 +411,25 @@ TEST(Admin, TheFirstPinCanBeSetOnlyFromTheBoothsScreenAndOnlyOnce) {
     EXPECT_EQ(post(c, "/api/v1/admin/setup-pin", {{"pin", "9999"}})->status, 409);
     EXPECT_FALSE(login(c, "1234").empty());
 }
+
+TEST(Admin, TwoQuestionSetsWithOneNameAreRefusedAndTheSavedSetsStay) {
+    TempDir t;
+    set_pin(t / "data", "2468");
+    Daemon d(t / "data");
+    auto c = d.client();
+    ASSERT_FALSE(login(c, "2468").empty());
+    auto r = c.Put("/api/v1/admin/questions",
+                   json::array({{{"name", "Family"}, {"language", "en"}, {"questions", {"Who raised you?"}}}}).dump(),
+                   "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    r = c.Put("/api/v1/admin/questions",
+              json::array({{{"name", "Work"}, {"language", "en"}, {"questions", {"What was your first job?"}}},
+                           {{"name", "Work"}, {"language", "en"}, {"questions", {"Who taught you the trade?"}}}})
+                  .dump(),
+              "application/json");
+    ASSERT_EQ(r->status, 422);
+    EXPECT_NE(body_json(r)["error"].get<std::string>().find("\"Work\""), std::string::npos);
+    const auto sets = body_json(c.Get("/api/v1/admin/questions"));
+    ASSERT_EQ(sets.size(), 1u) << sets.dump();
+    EXPECT_EQ(sets[0]["name"], "Family");
+}

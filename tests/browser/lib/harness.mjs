@@ -164,7 +164,10 @@ export async function checkPage(page, name) {
     const unnamed = [];
     const controls = document.querySelectorAll(
       'button, a[href], input:not([type=hidden]), select, textarea, audio[controls], [role=button], [role=slider], [role=checkbox], [role=radio], [role=tab], [role=link], [role=switch]');
+    // While a modal dialog is open, only its controls can be reached.
+    const modal = document.querySelector('dialog:modal');
     for (const el of controls) {
+      if (el.closest('[inert]') || (modal && !modal.contains(el))) continue;
       const box = el.getBoundingClientRect();
       const style = getComputedStyle(el);
       if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
