@@ -17,7 +17,14 @@ namespace fs = std::filesystem;
 
 fs::path ui_root(const Settings& s) {
     if (!s.ui.empty()) return s.ui;
-    return STORYBOOTH_UI_DIR;
+    // An installed program finds the pages beside it: <prefix>/bin/storybooth, <prefix>/share/storybooth/ui.
+    std::error_code ec;
+    const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const fs::path installed = exe.parent_path().parent_path() / "share/storybooth/ui";
+        if (fs::is_regular_file(installed / "booth/index.html", ec)) return installed;
+    }
+    return STORYBOOTH_UI_DIR;  // a build run in place: the source tree
 }
 
 std::string qr_svg(const std::string& text) {

@@ -2,6 +2,7 @@
 #include "app/commands.hpp"
 #include "app/export.hpp"
 #include "app/run.hpp"
+#include "app/selftest.hpp"
 #include "config/settings.hpp"
 
 #include <CLI/CLI.hpp>
@@ -76,6 +77,21 @@ int main(int argc, char** argv) {
     export_cmd->add_option("--to", exp.to, "The drive or folder to export to, e.g. /media/usb")->required();
     export_cmd->add_flag("--json", exp.json, "Print the result as one JSON object");
 
+    sb::app::SelftestOptions st;
+    auto* selftest = app.add_subcommand("selftest", "Check that the booth can work: catalog, codecs, audio, pages, data folder.");
+    selftest->footer("Exit codes: 0 everything works (warnings allowed), 1 something is wrong (listed), 2 bad command line.");
+    selftest->add_option("--config", st.config, "Config file to take the data and ui folders from");
+    selftest->add_option("--data", st.data, "Data folder (catalog and stories)");
+    selftest->add_option("--ui", st.ui, "Folder of the touchscreen and admin pages");
+    selftest->add_flag("--json", st.json, "Print the checks as one JSON object");
+
+    sb::app::InfoOptions info_opts;
+    info_opts.version = STORYBOOTH_VERSION;
+    auto* info = app.add_subcommand("info", "Print the booth's id, name, code, version and listen address.");
+    info->add_option("--config", info_opts.config, "Config file to take the data folder and listen address from");
+    info->add_option("--data", info_opts.data, "Data folder (catalog and stories)");
+    info->add_flag("--json", info_opts.json, "Print one JSON object");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -102,6 +118,8 @@ int main(int argc, char** argv) {
         if (*run) return sb::app::cmd_run(run_opts);
         if (*set_pin) return sb::app::cmd_set_pin(pin_opts);
         if (*export_cmd) return sb::app::cmd_export(exp);
+        if (*selftest) return sb::app::cmd_selftest(st);
+        if (*info) return sb::app::cmd_info(info_opts);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "storybooth: %s\n", e.what());
         return 1;

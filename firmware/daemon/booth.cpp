@@ -5,6 +5,7 @@
 #include "common/fs.hpp"
 #include "record/layout.hpp"
 #include "record/recovery.hpp"
+#include "service/notify.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -171,10 +172,12 @@ int Booth::bind() {
     if (port == 0) {
         const int p = server_->bind_to_any_port(host);
         if (p <= 0) throw Error("cannot listen on " + listen);
+        port_.store(p);
         return p;
     }
     if (!server_->bind_to_port(host, port))
         throw Error("cannot listen on " + listen + " (is another storybooth already running there?)");
+    port_.store(port);
     return port;
 }
 
@@ -189,8 +192,35 @@ void Booth::serve() {
 
 void Booth::tick_loop() {
     int n = 0;
+    // systemd (Type=notify): READY once the server answers; with WatchdogSec=, a ping at half the
+    // interval, sent only while the audio path is alive, so a hung capture or worker (or this
+    // thread stuck) gets the booth restarted and the recording recovered at the next start.
+    bool ready = false;
+    const auto watchdog_every = service::watchdog_interval();
+    auto last_ping = std::chrono::steady_clock::now();
+    bool silent_said = false;
+    const auto stale_after = std::chrono::milliseconds(static_cast<int>(SessionSettings{}.watchdog_s * 1000) + 2000);
     while (!stopping_.load()) {
+        if (!ready && server_->is_running()) {
+            ready = true;
+            service::ready("serving on port " + std::to_string(port_.load()));
+            if (watchdog_every) service::watchdog();
+        }
         try {
+            if (ready && watchdog_every) {
+                const auto now = std::chrono::steady_clock::now();
+                if (now - last_ping >= *watchdog_every / 2) {
+                    // Overdue: ping at the first tick the audio path is alive again.
+                    if (session_->audio_alive(stale_after)) {
+                        service::watchdog();
+                        last_ping = now;
+                        silent_said = false;
+                    } else if (!silent_said) {
+                        spdlog::error("the audio path has stopped responding; the watchdog pings stop until it answers");
+                        silent_said = true;
+                    }
+                }
+            }
             session_->tick();
             const SessionSnapshot snap = session_->snapshot();
             const auto st = snap.state;
@@ -208,6 +238,7 @@ void Booth::tick_loop() {
 
 void Booth::stop() {
     if (stopping_.exchange(true)) return;
+    service::stopping();
     events_->close();
     // stop() may come before serve() has started listening: keep asking until it has ended.
     for (int i = 0; i < 500 && serving_.load() == 1; ++i) {

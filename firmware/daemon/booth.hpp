@@ -3,7 +3,9 @@
 // session, librarian authentication and the HTTP API together, and runs them until stopped.
 //
 // Start-up order: open the catalog (integrity check, migrations), recover interrupted
-// recordings, then serve. A clock thread calls the session's tick() ten times a second.
+// recordings, then serve. A clock thread calls the session's tick() ten times a second; under
+// systemd it also sends READY=1 once the server answers and watchdog pings while the audio path
+// is alive (service/notify.hpp); stop() sends STOPPING=1.
 #include "api/context.hpp"
 #include "config/settings.hpp"
 
@@ -62,7 +64,8 @@ private:
 
     std::atomic<bool> stopping_{false};
     std::atomic<int> serving_{0};
-    std::atomic<bool> mic_present_{false};  // 0 never served, 1 serving (or about to), 2 finished
+    std::atomic<bool> mic_present_{false};
+    std::atomic<int> port_{0};  // the bound port, once bind() has run  // 0 never served, 1 serving (or about to), 2 finished
     std::thread ticker_;
 };
 

@@ -126,6 +126,7 @@ const Story& Recorder::start_impl(AudioSource& source, const NewStory& requested
     spdlog::info("{} story {} ({}) from {} at {} Hz, {} channel(s)", options.armed ? "armed for" : "recording",
                  story_.code, story_.id, source.name(), fmt.sample_rate, fmt.channels);
     phase_ = Phase::running;
+    alive_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(steady::now().time_since_epoch()).count());
     thread_ = std::thread([this] { worker(); });
     return story_;
 }
@@ -343,6 +344,12 @@ void Recorder::worker() {
         spdlog::warn("story {}: {}; waiting for the microphone", story_.code, why);
     };
 
+    const auto mark_alive = [this](steady::time_point t) {
+        alive_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(),
+                        std::memory_order_relaxed);
+    };
+    mark_alive(steady::now());
+
     for (;;) {
         if (sync_failed) break;
         const auto now = steady::now();
@@ -352,11 +359,13 @@ void Recorder::worker() {
         }
         if (park_req_.load(std::memory_order_acquire) != park_ack_.load(std::memory_order_relaxed) &&
             (device_lost_.load() || reading->ring().read_available() == 0)) {
+            mark_alive(now);
             park();
             continue;
         }
         if (device_lost_.load()) {
             // Reads nothing until replace_source(); pausing, markers and stopping still work.
+            mark_alive(now);
             if (stop_.load()) break;
             if (now - last_sync >= sync_every) durable_sync(now);
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -408,6 +417,7 @@ void Recorder::worker() {
         if (!armed) n = std::min(n, static_cast<std::size_t>(left));
         reading->ring().read(in.data(), n * uch);
         consumed += static_cast<std::int64_t>(n);
+        mark_alive(now);
         writers_->meter->add(in.data(), n);
         if (armed) {
             keep_preroll(in.data(), n);

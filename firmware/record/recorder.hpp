@@ -132,6 +132,12 @@ public:
     std::string fault() const;
     const Story& story() const { return story_; }
 
+    // When the worker last showed it is alive, in steady-clock nanoseconds since its epoch: set
+    // each time frames arrive from the source, and while it knowingly waits (for a lost device,
+    // or parked for a handover). A capture or worker that hangs leaves it unchanged; a device
+    // that merely goes silent turns into a deliberate wait after watchdog_s.
+    std::int64_t alive_ns() const { return alive_ns_.load(std::memory_order_relaxed); }
+
 private:
     const Story& start_impl(AudioSource& source, const NewStory& story, const StartOptions& options);
     void replace_impl(AudioSource& source, std::unique_ptr<AudioSource> owned);
@@ -191,6 +197,7 @@ private:
     std::atomic<std::uint64_t> park_ack_{0};   // worker: the request it is parked for
     std::atomic<std::uint64_t> unpark_{0};     // caller: the request it has released
     std::atomic<std::int64_t> frames_recorded_{0};
+    std::atomic<std::int64_t> alive_ns_{0};
     int rate_ = 48000;
 
     mutable std::mutex fault_mutex_;

@@ -303,6 +303,13 @@ SessionSnapshot SessionManager::snapshot() const {
     return snapshot_locked();
 }
 
+bool SessionManager::audio_alive(std::chrono::milliseconds stale_after) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!recorder_ || recorder_->done()) return true;
+    const auto alive = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(recorder_->alive_ns()));
+    return std::chrono::steady_clock::now() - alive <= stale_after;
+}
+
 void SessionManager::update_settings(SessionSettings s) {
     std::lock_guard<std::mutex> lock(mu_);
     next_settings_ = with_defaults(std::move(s));

@@ -30,6 +30,7 @@
 #include "record/finalise.hpp"
 #include "record/layout.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -128,6 +129,10 @@ public:
     void tick();           // ~10 times a second: timers, warnings, limit, idle, mic lost/back
     void touch();          // any kiosk request resets the idle timer
     std::string audio_path() const;  // the listening copy in review, else empty
+    // For a service watchdog: true while no microphone stream is open (deliberately idle), or
+    // while the recorder shows signs of life (frames arriving, or knowingly waiting for a lost
+    // microphone) within the last `stale_after`. False when capture or the worker has hung.
+    bool audio_alive(std::chrono::milliseconds stale_after) const;
 
 private:
     void set_state(SessionState s);          // + on_state
