@@ -1,0 +1,125 @@
+// storysync — pulls stories off story booths into the volunteer's library.
+#include "storysync/commands.hpp"
+#include "storysync/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) must fail the write with EFBIG, reported as a full disk,
+    // rather than kill the program mid-file.
+    std::signal(SIGXFSZ, SIG_IGN);
+    std::signal(SIGPIPE, SIG_IGN);
+    auto logger = spdlog::stderr_color_mt("storysync");
+    logger->set_pattern("%^%l%$: %v");
+    spdlog::set_default_logger(logger);
+
+    using namespace sb::storysync;
+    CLI::App app{"storysync — pulls the stories off story booths, safely, into your library.", "storysync"};
+    app.set_version_flag("--version", std::string("storysync ") + STORYSYNC_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.allow_config_extras(false);  // an unknown key in the config file is an error, not silence
+
+    Settings s;
+    std::string library, config;
+    bool print_config = false;
+    app.set_config("--config", default_config_file().string(),
+                   "Config file: the same keys as these flags (default: " + default_config_file().string() +
+                       "; storysync --print-config shows every key)");
+    app.add_option("--library", s.library, "Library folder (default: " + default_library_dir().string() + ")");
+    app.add_option("--timeout", s.timeout_seconds, "Seconds to wait for a booth before giving up")
+        ->check(CLI::Range(1, 3600))
+        ->capture_default_str();
+    // For testing and throttling; documented in the config file and the volunteer guide.
+    app.add_option("--rate-limit", s.rate_limit, "Pace transfers to at most BYTES_PER_S (0: unlimited)")->group("");
+    auto* print_config_flag = app.add_flag("--print-config", print_config, "Print the commented config file and exit");
+    app.require_subcommand(0, 1);
+
+    std::string url, code, host_name = this_host_name();
+    auto* pair = app.add_subcommand("pair", "Pair this laptop with a booth, using a code from its admin page (Pairing).");
+    pair->add_option("URL", url, "The booth's address, e.g. http://192.168.1.20:8080")->required();
+    pair->add_option("CODE", code, "The one-time pairing code the booth shows, e.g. ABCD-EFGH")->required();
+    pair->add_option("--name", host_name, "What the booth will call this laptop")->capture_default_str();
+
+    bool booths_json = false;
+    auto* booths = app.add_subcommand("booths", "List the booths this library knows, with their last sync.");
+    booths->add_flag("--json", booths_json, "Print a JSON array");
+
+    std::string unpair_name;
+    auto* unpair = app.add_subcommand("unpair", "Forget a booth's pairing (its stories stay in the library).");
+    unpair->add_option("NAME", unpair_name, "The booth's name, code or id (see 'storysync booths')")->required();
+
+    std::vector<std::string> pull_what;
+    auto* pull = app.add_subcommand(
+        "pull", "Get every new story from every paired booth (or those named), or from a USB export folder.");
+    pull->add_option("NAME|PATH", pull_what,
+                     "Booth names, codes or ids; or the path of a USB drive or export folder (default: every paired booth)");
+
+    std::string list_booth, list_share;
+    bool list_json = false;
+    auto* list = app.add_subcommand("list", "List the stories in the library, newest first.");
+    list->add_option("--booth", list_booth, "Only stories from this booth (name, code or id)");
+    list->add_option("--share", list_share, "Only stories with this share level")->check(CLI::IsMember({"private", "community"}));
+    list->add_flag("--json", list_json, "Print a JSON array");
+
+    std::string show_what;
+    bool show_json = false;
+    auto* show = app.add_subcommand("show", "Show one story: people, consents, questions, chapters and files.");
+    show->add_option("ID|CODE", show_what, "The story's id or code (e.g. MAIN-0042)")->required();
+    show->add_flag("--json", show_json, "Print JSON");
+
+    std::vector<std::string> search_words;
+    bool search_json = false;
+    auto* search = app.add_subcommand("search", "Find stories by words in their title, description, names, keywords or questions.");
+    search->add_option("TEXT", search_words, "Words that must all appear (any case)")->required();
+    search->add_flag("--json", search_json, "Print a JSON array");
+
+    auto* verify = app.add_subcommand("verify", "Re-hash every file in the library; exit non-zero if any is missing or damaged.");
+
+    for (auto* sub : {pair, booths, unpair, pull, list, show, search, verify}) sub->fallthrough();
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        if (*print_config_flag) {
+            std::fputs(default_config_text().c_str(), stdout);
+            return 0;
+        }
+        std::fprintf(stderr, "storysync: %s (see 'storysync --help')\n", e.what());
+        return 2;
+    }
+    if (print_config) {
+        std::fputs(default_config_text().c_str(), stdout);
+        return 0;
+    }
+
+    try {
+        if (*pair) return cmd_pair(s, url, code, host_name);
+        if (*booths) return cmd_booths(s, booths_json);
+        if (*unpair) return cmd_unpair(s, unpair_name);
+        if (*pull) return cmd_pull(s, pull_what);
+        if (*list) return cmd_list(s, list_booth, list_share, "", list_json);
+        if (*show) return cmd_show(s, show_what, show_json);
+        if (*search) {
+            std::string text;
+            for (const auto& w : search_words) text += (text.empty() ? "" : " ") + w;
+            return cmd_list(s, "", "", text, search_json);
+        }
+        if (*verify) return cmd_verify(s);
+        std::fprintf(stderr, "storysync: choose a command (see 'storysync --help')\n");
+        return 2;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "storysync: %s\n", e.what());
+        return 1;
+    }
+}
