@@ -78,6 +78,11 @@ const std::vector<SettingInfo>& setting_keys() {
         {"input", "simulated microphone: a WAV/FLAC file played in a loop at real time (for demos and tests)", false},
         {"channels", "microphones to record, 1 or 2; 0 = as many as the device has, up to 2", false},
         {"ui", "folder of the touchscreen and admin pages; empty = the one installed with the program", false},
+        {"gpio-chip", "press-to-record button: the GPIO chip (e.g. gpiochip0); empty = no button", false},
+        {"gpio-button", "the button's GPIO line name (a press connects it to ground)", false},
+        {"gpio-led", "the button LED's GPIO line name; empty = no LED", false},
+        {"gpio-min-seconds", "a button recording lasts at least this long: earlier presses are ignored (1-60)", false},
+        {"gpio-max-seconds", "a button recording stops and is saved after this long (10-3600; the time limit caps it)", false},
         {"booth-name", "the booth's name, shown to people and written into every story", true},
         {"booth-code", "short code that starts every story code (2-8 capital letters or digits)", true},
         {"time-limit-minutes", "longest recording, up to 60 minutes", true},
@@ -106,6 +111,17 @@ void apply_setting(Settings& s, const std::string& key, const std::string& raw) 
         s.input = v;
     } else if (key == "ui") {
         s.ui = v;
+    } else if (key == "gpio-chip") {
+        s.gpio_chip = v;
+    } else if (key == "gpio-button") {
+        if (v.empty()) throw Error("gpio-button must name the button's GPIO line, e.g. GPIO17");
+        s.gpio_button = v;
+    } else if (key == "gpio-led") {
+        s.gpio_led = v;
+    } else if (key == "gpio-min-seconds") {
+        s.gpio_min_seconds = parse_int(key, v, 1, 60);
+    } else if (key == "gpio-max-seconds") {
+        s.gpio_max_seconds = parse_int(key, v, 10, 3600);
     } else if (key == "channels") {
         s.channels = parse_int(key, v, 0, 2);
     } else if (key == "booth-name") {
@@ -147,6 +163,11 @@ std::string setting_value(const Settings& s, const std::string& key) {
     if (key == "device") return s.device;
     if (key == "input") return s.input.string();
     if (key == "ui") return s.ui.string();
+    if (key == "gpio-chip") return s.gpio_chip;
+    if (key == "gpio-button") return s.gpio_button;
+    if (key == "gpio-led") return s.gpio_led;
+    if (key == "gpio-min-seconds") return std::to_string(s.gpio_min_seconds);
+    if (key == "gpio-max-seconds") return std::to_string(s.gpio_max_seconds);
     if (key == "channels") return std::to_string(s.channels);
     if (key == "booth-name") return s.booth_name;
     if (key == "booth-code") return s.booth_code;

@@ -4,7 +4,7 @@
 //
 // The booth settings a librarian can change on the admin pages (name, code, time limit, bitrate,
 // master, languages, warnings) are stored in the catalog once saved there; the file's values
-// are the defaults until then. Deployment settings (listen, data, device, input) come only from
+// are the defaults until then. Deployment settings (listen, data, device, input, gpio-*) come only from
 // the file and the command line.
 #include <filesystem>
 #include <map>
@@ -21,6 +21,11 @@ struct Settings {
     std::filesystem::path input;      // simulated microphone (WAV/FLAC looped at real time); wins over device
     int channels = 0;                 // microphones to record, 1 or 2; 0: what the device has, up to 2
     std::filesystem::path ui;         // folder of the touchscreen and admin pages; empty: the one built in
+    std::string gpio_chip;            // press-to-record button: the GPIO chip ("gpiochip0"); empty: no button
+    std::string gpio_button = "GPIO17";  // the button's line name (pressed pulls it to ground)
+    std::string gpio_led = "GPIO27";     // the LED's line name; empty: no LED
+    int gpio_min_seconds = 3;         // a stop press earlier than this is ignored
+    int gpio_max_seconds = 300;       // a button recording stops and is saved here (the time limit caps it)
     // booth (the admin pages can change these)
     std::string booth_name = "Story booth";
     std::string booth_code = "MAIN";

@@ -3,6 +3,7 @@
 #include "api/json_views.hpp"
 #include "capture/microphones.hpp"
 #include "common/fs.hpp"
+#include "gpio/press_to_record.hpp"
 #include "record/layout.hpp"
 #include "record/recovery.hpp"
 #include "service/notify.hpp"
@@ -87,6 +88,7 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
     events_ = std::make_unique<web::EventHub>();
     listener_ = std::make_unique<Listener>(*events_);
     session_ = std::make_unique<SessionManager>(*catalog_, *clock_, *mic_, session_settings(effective_), listener_.get());
+    if (!effective_.gpio_chip.empty()) open_button();
     pins_ = std::make_unique<auth::PinStore>(*catalog_, clock_);
     librarians_ = std::make_unique<auth::Sessions>(clock_);
     pairing_ = std::make_unique<auth::Pairing>(*catalog_, clock_);
@@ -121,6 +123,7 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
     server_->set_keep_alive_max_count(10);
     server_->set_payload_max_length(64 * 1024);  // larger bodies get 413
     server_->set_read_timeout(5, 0);             // a slow client cannot hold a thread for long
+    server_->set_tcp_nodelay(true);              // small answers go out at once, not after a delayed ACK
     server_->set_write_timeout(5, 0);
     server_->set_keep_alive_timeout(5);
     router_->install(*server_);
@@ -138,6 +141,32 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
 Booth::~Booth() {
     stop();
     if (ticker_.joinable()) ticker_.join();
+}
+
+void Booth::open_button() {
+    const Settings& s = effective_;
+    try {
+        gpio_chip_ = gpio::open_chip(s.gpio_chip);
+        gpio_button_ = gpio_chip_->request_input(s.gpio_button, "storybooth button");
+        if (!s.gpio_led.empty()) {
+            gpio_led_line_ = gpio_chip_->request_output(s.gpio_led, "storybooth LED", false);
+            gpio_led_ = std::make_unique<gpio::LedDriver>(*gpio_led_line_);
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("the press-to-record button is off: {}; the touchscreen works as usual", e.what());
+        gpio_led_.reset();
+        gpio_led_line_.reset();
+        gpio_button_.reset();
+        gpio_chip_.reset();
+        return;
+    }
+    gpio::PressToRecordSettings ps;
+    ps.min_seconds = s.gpio_min_seconds;
+    ps.max_seconds = s.gpio_max_seconds;
+    ps.language = s.languages.empty() ? "en" : s.languages.front();
+    button_ = std::make_unique<gpio::PressToRecord>(*session_, *clock_, *gpio_button_, gpio_led_.get(), ps);
+    spdlog::info("press-to-record button on {} line {}{}", gpio_chip_->name(), s.gpio_button,
+                 gpio_led_ ? ", LED on line " + s.gpio_led : std::string());
 }
 
 Settings Booth::settings() const {
@@ -185,6 +214,8 @@ void Booth::serve() {
     serving_.store(1);
     if (!stopping_.load()) {
         ticker_ = std::thread([this] { tick_loop(); });
+        if (gpio_led_) gpio_led_->start();
+        if (button_) button_->start();
         server_->listen_after_bind();
     }
     serving_.store(2);
@@ -246,6 +277,7 @@ void Booth::stop() {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (ticker_.joinable()) ticker_.join();
+    if (button_) button_->stop();  // no new recording from the button during shutdown
     // A recording in progress is kept: stopped, then saved as it is.
     try {
         const auto st = session_->snapshot().state;

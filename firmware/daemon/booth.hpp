@@ -5,7 +5,9 @@
 // Start-up order: open the catalog (integrity check, migrations), recover interrupted
 // recordings, then serve. A clock thread calls the session's tick() ten times a second; under
 // systemd it also sends READY=1 once the server answers and watchdog pings while the audio path
-// is alive (service/notify.hpp); stop() sends STOPPING=1.
+// is alive (service/notify.hpp); stop() sends STOPPING=1. With gpio-chip set, a button thread
+// runs press-to-record (gpio/press_to_record.hpp); a missing chip or line is logged and the
+// booth runs on the touchscreen alone.
 #include "api/context.hpp"
 #include "config/settings.hpp"
 
@@ -19,6 +21,14 @@ class Server;
 }
 
 namespace sb {
+
+namespace gpio {
+class GpioChip;
+class InputLine;
+class OutputLine;
+class LedDriver;
+class PressToRecord;
+}  // namespace gpio
 
 class Booth {
 public:
@@ -43,6 +53,7 @@ private:
     void save_settings(const Settings& s);
     void publish_booth_identity(const Settings& s);
     void tick_loop();
+    void open_button();  // gpio-chip set: the press-to-record button and its LED; a fault is logged, not fatal
 
     Settings file_settings_;
     std::string version_;
@@ -55,6 +66,12 @@ private:
     std::unique_ptr<web::EventHub> events_;
     std::unique_ptr<Listener> listener_;
     std::unique_ptr<SessionManager> session_;
+    // The press-to-record button (none unless gpio-chip is set); the chip outlives its lines.
+    std::unique_ptr<gpio::GpioChip> gpio_chip_;
+    std::unique_ptr<gpio::InputLine> gpio_button_;
+    std::unique_ptr<gpio::OutputLine> gpio_led_line_;
+    std::unique_ptr<gpio::LedDriver> gpio_led_;
+    std::unique_ptr<gpio::PressToRecord> button_;
     std::unique_ptr<auth::PinStore> pins_;
     std::unique_ptr<auth::Sessions> librarians_;
     std::unique_ptr<auth::Pairing> pairing_;

@@ -11,7 +11,7 @@ build="${STORYBOOTH_BUILD_DIR:-$root/build}"
 build_pkgs=(build-essential cmake ninja-build pkg-config
   portaudio19-dev libasound2-dev libsndfile1-dev libflac-dev libopus-dev libopusenc-dev libogg-dev
   libopusfile-dev libebur128-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libcpp-httplib-dev libsodium-dev libqrencode-dev libsystemd-dev libgtest-dev libgmock-dev
+  libcpp-httplib-dev libsodium-dev libqrencode-dev libsystemd-dev libgpiod-dev libgtest-dev libgmock-dev
   opus-tools sox espeak-ng)
 test_pkgs=(flac alsa-utils sqlite3 time strace rsync chromium zbar-tools librsvg2-bin systemd)
 

@@ -395,7 +395,10 @@ void SessionManager::mic_check() {
     std::lock_guard<std::mutex> lock(mu_);
     require({SessionState::questions});
     if (questions_.empty()) throw SessionError(409, what_next(SessionState::questions));
+    mic_check_locked();
+}
 
+void SessionManager::mic_check_locked() {
     std::unique_ptr<AudioSource> source;
     try {
         source = mic_.open();
@@ -471,6 +474,10 @@ void SessionManager::mic_check() {
 void SessionManager::record() {
     std::lock_guard<std::mutex> lock(mu_);
     require({SessionState::mic_check});
+    record_locked();
+}
+
+void SessionManager::record_locked() {
     if (recorder_->device_lost())
         throw SessionError(503, "The microphone is disconnected. Please plug it back in.");
     const double per_second = layout::bytes_per_second(settings_.bitrate, settings_.master, story_.channels, story_.sample_rate);
@@ -481,7 +488,7 @@ void SessionManager::record() {
         throw SessionError(507, "There is not enough space left on the booth for a full recording. Please ask a librarian.");
     }
     recorder_->begin();
-    current_question_ = 0;
+    current_question_ = questions_.empty() ? -1 : 0;
     last_timer_ms_ = now_ms_;
     warnings_left_.clear();
     for (int w : settings_.warnings_s)
@@ -611,6 +618,49 @@ void SessionManager::discard() {
     held_duration_ms_ = 0;
     error_.clear();
     set_state(SessionState::deleted);
+}
+
+void SessionManager::quick_start(const QuickStart& q) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (state_ != SessionState::welcome && state_ != SessionState::saved && state_ != SessionState::deleted)
+        throw SessionError(409, std::string("A session is already in progress. ") + what_next(state_));
+    if (q.language != "en" && q.language != "es") invalid("Please choose English or Spanish.");
+    check_required(q.guest_name, 200, "The guest's name needs 1 to 200 characters.");
+    if (q.questions.size() > 20) invalid("Please choose at most 20 questions.");
+    for (const auto& question : q.questions) check_required(question, 500, "Each question needs 1 to 500 characters.");
+    if (q.max_seconds < 0) invalid("The longest recording cannot be negative.");
+
+    settings_ = next_settings_;
+    if (q.max_seconds > 0) settings_.time_limit_s = std::min(settings_.time_limit_s, q.max_seconds);
+    clear_session();
+    language_ = q.language;
+    participants_ = {ParticipantInput{q.guest_name, "storyteller", "", "", 1}};
+    consents_ = {ConsentInput{0, "private", q.guest_name, ""}};
+    consent_times_.assign(1, iso8601_utc(clock_.now()));
+    questions_ = q.questions;
+    try {
+        mic_check_locked();
+        record_locked();
+    } catch (...) {
+        if (recorder_) {
+            try {
+                recorder_->abort();
+            } catch (const std::exception& e) {
+                spdlog::error("abandoning the quick recording: {}", e.what());
+            }
+        }
+        reset_to_welcome();
+        throw;
+    }
+}
+
+void SessionManager::finish_quick(const std::string& title) {
+    std::lock_guard<std::mutex> lock(mu_);
+    require({SessionState::recording, SessionState::paused, SessionState::mic_lost, SessionState::review});
+    check_optional(title, 200, "The title can have up to 200 characters.");
+    if (state_ != SessionState::review) close_recording(false);
+    title_ = title;
+    save_locked();
 }
 
 std::string SessionManager::audio_path() const {

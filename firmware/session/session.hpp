@@ -4,6 +4,7 @@
 //   welcome ─start─► participants ─set_participants─► consent ─set_consent─► questions
 //     ─mic_check─► mic_check ─record─► recording ⇄ paused      (mic lost ⇄ mic_lost, by tick)
 //     ─stop (or the time limit)─► review ─save─► saved          discard ─► deleted / welcome
+//   welcome ─quick_start─► recording ─finish_quick─► saved        (the press-to-record button)
 //
 // The story is created in the catalog at mic_check (participants, consents and questions with
 // it) and the recorder starts ARMED there: levels flow and the last preroll_s of audio are kept,
@@ -72,6 +73,15 @@ struct ConsentInput {
     std::string typed_name, guardian_name;
 };
 
+// A guestbook-style recording started by a button rather than the touchscreen: one storyteller,
+// consent "private" (stamped with the release version), the given questions (or none).
+struct QuickStart {
+    std::string language = "en";
+    std::string guest_name = "Guest";
+    std::vector<std::string> questions;  // 0..20
+    int max_seconds = 0;                 // shorter than the time limit; 0: the time limit
+};
+
 class SessionError : public Error {
 public:
     SessionError(int http_status, std::string msg);
@@ -126,6 +136,11 @@ public:
     void review(const std::string& title, const std::string& description, const std::vector<std::string>& keywords);
     void save();           // review -> saved
     void discard();        // before mic_check -> welcome; mic_check -> abort -> welcome; later -> deleted
+    // welcome|saved|deleted -> recording in one step (participants, consent, questions, mic check
+    // and record with the same checks: 503 no microphone, 507 disk); on any error, back to welcome.
+    void quick_start(const QuickStart&);
+    // recording|paused|mic_lost|review -> saved with `title`, skipping the review step.
+    void finish_quick(const std::string& title);
     void tick();           // ~10 times a second: timers, warnings, limit, idle, mic lost/back
     void touch();          // any kiosk request resets the idle timer
     std::string audio_path() const;  // the listening copy in review, else empty
@@ -142,6 +157,8 @@ private:
     // 409 with what to do next unless the state is one of `allowed` (the first one names the step).
     void require(std::initializer_list<SessionState> allowed) const;
     void close_recording(bool by_limit);     // recorder -> held, state review
+    void mic_check_locked();
+    void record_locked();
     void save_locked();
     void discard_story_locked();
     void lose_microphone(const std::string& why);
