@@ -21,9 +21,10 @@ fi
 cat <<MSG
 
 The booth is starting on http://$listen/
+  touchscreen:   http://$listen/          (a session, as visitors see it)
+  librarian:     http://$listen/admin/    (choose a PIN there the first time)
   health:        http://$listen/api/v1/health
-  the API:       docs/api.md (the touchscreen pages come next)
-  librarian PIN: echo 1234 | $bin admin set-pin --data $data
+  the API:       docs/api.md
 Stop it with Ctrl-C; a recording in progress is saved.
 
 MSG
