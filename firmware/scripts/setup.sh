@@ -8,7 +8,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 build="${STORYBOOTH_BUILD_DIR:-$root/build}"
 
-build_pkgs=(build-essential cmake ninja-build pkg-config
+build_pkgs=(build-essential cmake ninja-build pkg-config dpkg-dev
   portaudio19-dev libasound2-dev libsndfile1-dev libflac-dev libopus-dev libopusenc-dev libogg-dev
   libopusfile-dev libebur128-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
   libcpp-httplib-dev libsodium-dev libqrencode-dev libsystemd-dev libgpiod-dev libgtest-dev libgmock-dev

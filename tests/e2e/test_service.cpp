@@ -384,8 +384,8 @@ TEST(Deployment, AvahiScriptAdvertisesTheBoothIdAndPort) {
 }
 
 // systemd-analyze verify checks the units' syntax, every directive and the sandboxing options.
-// The programs the units start are not installed where the tests run (/usr/local/bin/storybooth
-// comes with `cmake --install`, /usr/bin/cage with its package on the Pi), so "is not executable"
+// The programs the units start are not installed where the tests run (/usr/bin/storybooth comes
+// with the storybooth package, /usr/bin/cage with its package on the Pi), so "is not executable"
 // about exactly those paths is expected; any other complaint fails the test.
 TEST(Deployment, UnitsPassSystemdAnalyzeVerify) {
     if (run("command -v systemd-analyze").exit_code != 0) GTEST_SKIP() << "systemd-analyze is not installed (package systemd)";
@@ -399,7 +399,7 @@ TEST(Deployment, UnitsPassSystemdAnalyzeVerify) {
         if (l.empty()) continue;
         const bool absent_program =
             l.find("is not executable: No such file or directory") != std::string::npos &&
-            (l.find("/usr/local/bin/storybooth") != std::string::npos || l.find("/usr/bin/cage") != std::string::npos ||
+            (l.find("/usr/bin/storybooth") != std::string::npos || l.find("/usr/bin/cage") != std::string::npos ||
              l.find("/usr/bin/chromium") != std::string::npos || l.find("/usr/bin/curl") != std::string::npos);
         if (!absent_program) unexpected += l + "\n";
     }
