@@ -219,7 +219,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
     r.add("GET", std::string(kStory) + "/audio", Access::admin, [&ctx](const Request& req, Response& res) {
         Story s = story_or_404(ctx, req.matches[1]);
         for (const auto& f : s.files)
-            if (f.kind == "listening") return web::serve_file(res, ctx.settings().data / f.path, "audio/ogg");
+            if (f.kind == "listening") return web::serve_file(req, res, ctx.settings().data / f.path, "audio/ogg");
         throw HttpError(404, "This story has no audio.");
     });
 

@@ -140,10 +140,10 @@ void add_kiosk_routes(web::Router& r, Context& ctx) {
     r.add("DELETE", "/api/v1/session", Access::kiosk,
           [&ctx](const Request&, Response& res) { session_call(ctx, res, [&] { ctx.session->discard(); }); });
 
-    r.add("GET", "/api/v1/session/audio", Access::kiosk, [&ctx](const Request&, Response& res) {
+    r.add("GET", "/api/v1/session/audio", Access::kiosk, [&ctx](const Request& req, Response& res) {
         const std::string path = ctx.session->audio_path();
         if (path.empty()) throw HttpError(404, "There is no recording to listen to yet.");
-        web::serve_file(res, path, "audio/ogg");
+        web::serve_file(req, res, path, "audio/ogg");
     });
 
     r.add("GET", "/api/v1/events", Access::kiosk, [&ctx](const Request&, Response& res) { web::stream_events(*ctx.events, res); });

@@ -62,25 +62,25 @@ std::string qr_svg(const std::string& text) {
 }
 
 void add_page_routes(web::Router& r, Context& ctx) {
+    // The `ui` setting comes only from the config file and flags, so the folder is found once.
+    const fs::path root = ui_root(ctx.settings());
     // The touchscreen answers only on the booth itself; anyone else is shown the librarian's pages.
-    r.add("GET", "/", Access::open, [&ctx](const Request& req, Response& res) {
+    r.add("GET", "/", Access::open, [root](const Request& req, Response& res) {
         if (!web::is_loopback(req.remote_addr)) {
             res.status = 302;
             res.set_header("Location", "/admin/");
             return;
         }
-        web::serve_static(res, ui_root(ctx.settings()), "booth/index.html");
+        web::serve_static(req, res, root, "booth/index.html");
     });
     r.add("GET", "/admin", Access::open, [](const Request&, Response& res) {
         res.status = 301;
         res.set_header("Location", "/admin/");
     });
-    r.add("GET", "/admin/", Access::open, [&ctx](const Request&, Response& res) {
-        web::serve_static(res, ui_root(ctx.settings()), "admin/index.html");
-    });
-    r.add("GET", R"(/ui/([A-Za-z0-9._/-]{1,200}))", Access::open, [&ctx](const Request& req, Response& res) {
-        web::serve_static(res, ui_root(ctx.settings()), req.matches[1]);
-    });
+    r.add("GET", "/admin/", Access::open,
+          [root](const Request& req, Response& res) { web::serve_static(req, res, root, "admin/index.html"); });
+    r.add("GET", R"(/ui/([A-Za-z0-9._/-]{1,200}))", Access::open,
+          [root](const Request& req, Response& res) { web::serve_static(req, res, root, req.matches[1]); });
     r.add("GET", "/api/v1/qr.svg", Access::open, [](const Request& req, Response& res) {
         const std::string text = req.has_param("text") ? req.get_param_value("text") : "";
         if (text.empty() || web::utf8_length(text) > 256)

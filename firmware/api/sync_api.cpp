@@ -5,7 +5,6 @@
 #include "catalog/sqlite.hpp"
 #include "common/ids.hpp"
 #include "feed/feed.hpp"
-#include "web/ranges.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -130,8 +129,9 @@ void add_sync_routes(web::Router& r, Context& ctx) {
         if (!story) throw HttpError(404, "No such file.");
         const std::optional<StoryFile> f = feed::offered_file(*story, name);
         if (!f) throw HttpError(404, "No such file.");
-        web::serve_download(req, res, feed::story_file_path(ctx.settings().data, id, name), feed::content_type(name), f->sha256,
-                            f->size);
+        res.set_header("Cache-Control", "no-store");
+        web::serve_file(req, res, feed::story_file_path(ctx.settings().data, id, name), feed::content_type(name),
+                        {.etag = f->sha256, .expected_size = f->size});
     });
 
     r.add("POST", "/sync/v1/ack", Access::sync, [&ctx](const Request& req, Response& res) {

@@ -74,6 +74,19 @@ constexpr int kRate = 48000;
 constexpr double kToneHz = 1000.0;
 constexpr double kAmplitude = 0.5;
 
+// Runs one check; whatever it throws fails it, with the error as the detail.
+template <class Body>
+Check guarded(std::string name, Body body) {
+    Check c{std::move(name), Outcome::ok, ""};
+    try {
+        body(c);
+    } catch (const std::exception& e) {
+        c.outcome = Outcome::failed;
+        c.detail = e.what();
+    }
+    return c;
+}
+
 // Energy at `hz` against all the energy of `x` (Goertzel): near 1 for a clean tone.
 double tone_purity(const std::vector<float>& x, double hz, int rate) {
     const double w = 2.0 * M_PI * hz / rate;
@@ -91,9 +104,8 @@ double tone_purity(const std::vector<float>& x, double hz, int rate) {
 }
 
 Check check_catalog(const Settings& s, const fs::path& scratch) {
-    Check c{"catalog", Outcome::ok, ""};
-    const fs::path db = layout::catalog_file(s.data);
-    try {
+    return guarded("catalog", [&](Check& c) {
+        const fs::path db = layout::catalog_file(s.data);
         std::error_code ec;
         if (fs::exists(db, ec)) {
             // The booth's own catalog: read only, so a running booth is not disturbed.
@@ -103,7 +115,7 @@ Check check_catalog(const Settings& s, const fs::path& scratch) {
                 c.outcome = Outcome::failed;
                 c.detail = db.string() + " does not open: " + (h ? sqlite3_errmsg(h) : "out of memory");
                 sqlite3_close(h);
-                return c;
+                return;
             }
             sqlite3_busy_timeout(h, 5000);
             std::string result;
@@ -127,7 +139,7 @@ Check check_catalog(const Settings& s, const fs::path& scratch) {
             } else {
                 c.detail = db.string() + " is sound (" + std::to_string(stories) + " stories)";
             }
-            return c;
+            return;
         }
         // No catalog yet: make one where it cannot harm anything, as the first start would.
         const fs::path dir = scratch / "catalog";
@@ -140,16 +152,11 @@ Check check_catalog(const Settings& s, const fs::path& scratch) {
         } else {
             c.detail = "a new catalog can be made (none yet in " + s.data.string() + ")";
         }
-    } catch (const std::exception& e) {
-        c.outcome = Outcome::failed;
-        c.detail = e.what();
-    }
-    return c;
+    });
 }
 
 Check check_opus(const fs::path& scratch) {
-    Check c{"opus", Outcome::ok, ""};
-    try {
+    return guarded("opus", [&](Check& c) {
         const fs::path file = scratch / "tone.opus";
         const int n = kRate;  // one second
         std::vector<float> tone(static_cast<std::size_t>(n));
@@ -186,24 +193,15 @@ Check check_opus(const fs::path& scratch) {
         const double want = kAmplitude / std::sqrt(2.0);
         const double db = 20 * std::log10(rms / want);
         const double purity = tone_purity(mid, kToneHz, kRate);
-        if (std::abs(db) > 1.0 || purity < 0.95) {
-            char msg[160];
-            std::snprintf(msg, sizeof msg, "the 1 kHz tone came back wrong: level %+.2f dB, %.1f %% of it at 1 kHz", db, purity * 100);
-            throw Error(msg);
-        }
-        char msg[160];
-        std::snprintf(msg, sizeof msg, "a 1 kHz tone encodes and decodes (level %+.2f dB, %.1f %% at 1 kHz)", db, purity * 100);
-        c.detail = msg;
-    } catch (const std::exception& e) {
-        c.outcome = Outcome::failed;
-        c.detail = e.what();
-    }
-    return c;
+        char figures[80];
+        std::snprintf(figures, sizeof figures, "level %+.2f dB, %.1f %% at 1 kHz", db, purity * 100);
+        if (std::abs(db) > 1.0 || purity < 0.95) throw Error(std::string("the 1 kHz tone came back wrong: ") + figures);
+        c.detail = std::string("a 1 kHz tone encodes and decodes (") + figures + ")";
+    });
 }
 
 Check check_flac(const fs::path& scratch) {
-    Check c{"flac", Outcome::ok, ""};
-    try {
+    return guarded("flac", [&](Check& c) {
         const fs::path file = scratch / "tone.flac";
         const int n = kRate;
         std::vector<std::int16_t> in(static_cast<std::size_t>(n) * 2);
@@ -228,11 +226,7 @@ Check check_flac(const fs::path& scratch) {
         out.resize(in.size());
         if (out != in) throw Error("the decoded samples differ from those encoded");
         c.detail = "a stereo tone encodes and decodes bit for bit";
-    } catch (const std::exception& e) {
-        c.outcome = Outcome::failed;
-        c.detail = e.what();
-    }
-    return c;
+    });
 }
 
 Check check_portaudio() {

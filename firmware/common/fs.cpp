@@ -100,11 +100,12 @@ void fsync_file(const fs::path& path) {
     if (::fsync(fd.get()) != 0) throw_errno("cannot sync " + path.string(), errno);
 }
 
-void write_file_atomic(const fs::path& path, std::string_view data) {
+void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode) {
     fs::path tmp = path;
     tmp += ".tmp";
+    ::unlink(tmp.c_str());  // a leftover from a crash keeps its own mode; start afresh
     {
-        Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, mode);
         if (int err = write_all(fd.get(), data.data(), data.size())) {
             ::unlink(tmp.c_str());
             throw_errno("cannot write " + tmp.string(), err);

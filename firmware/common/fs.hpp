@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 
 namespace sb {
 
@@ -11,7 +12,9 @@ namespace fs = std::filesystem;
 
 // Writes `data` to `path` atomically: a temporary name beside it, fsync, rename, fsync of the folder.
 // A crash leaves either the old file or the new one, never a mix. Throws IoError.
-void write_file_atomic(const fs::path& path, std::string_view data);
+// The new file is created with `mode` (less the umask) and never had wider permissions, so a
+// secret written with 0600 is not readable by anyone else even for a moment.
+void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode = 0644);
 
 // Whole file as bytes. Throws IoError naming the file.
 std::string read_file(const fs::path& path);

@@ -80,9 +80,9 @@ private:
     std::unique_ptr<httplib::Server> server_;
 
     std::atomic<bool> stopping_{false};
-    std::atomic<int> serving_{0};
+    std::atomic<int> serving_{0};  // 0 never served, 1 serving (or about to), 2 finished
     std::atomic<bool> mic_present_{false};
-    std::atomic<int> port_{0};  // the bound port, once bind() has run  // 0 never served, 1 serving (or about to), 2 finished
+    std::atomic<int> port_{0};     // the bound port, once bind() has run
     std::thread ticker_;
 };
 

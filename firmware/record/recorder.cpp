@@ -348,7 +348,6 @@ void Recorder::worker() {
         alive_ns_.store(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count(),
                         std::memory_order_relaxed);
     };
-    mark_alive(steady::now());
 
     for (;;) {
         if (sync_failed) break;

@@ -320,11 +320,15 @@ void SessionManager::touch() {
     last_activity_ms_ = now_ms_;
 }
 
-void SessionManager::start(const std::string& language) {
-    std::lock_guard<std::mutex> lock(mu_);
+void SessionManager::check_can_begin(const std::string& language) const {
     if (state_ != SessionState::welcome && state_ != SessionState::saved && state_ != SessionState::deleted)
         throw SessionError(409, std::string("A session is already in progress. ") + what_next(state_));
     if (language != "en" && language != "es") invalid("Please choose English or Spanish.");
+}
+
+void SessionManager::start(const std::string& language) {
+    std::lock_guard<std::mutex> lock(mu_);
+    check_can_begin(language);
     settings_ = next_settings_;
     try {
         mic_present_ = mic_.present();
@@ -622,9 +626,7 @@ void SessionManager::discard() {
 
 void SessionManager::quick_start(const QuickStart& q) {
     std::lock_guard<std::mutex> lock(mu_);
-    if (state_ != SessionState::welcome && state_ != SessionState::saved && state_ != SessionState::deleted)
-        throw SessionError(409, std::string("A session is already in progress. ") + what_next(state_));
-    if (q.language != "en" && q.language != "es") invalid("Please choose English or Spanish.");
+    check_can_begin(q.language);
     check_required(q.guest_name, 200, "The guest's name needs 1 to 200 characters.");
     if (q.questions.size() > 20) invalid("Please choose at most 20 questions.");
     for (const auto& question : q.questions) check_required(question, 500, "Each question needs 1 to 500 characters.");

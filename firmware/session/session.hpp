@@ -157,6 +157,8 @@ private:
     // 409 with what to do next unless the state is one of `allowed` (the first one names the step).
     void require(std::initializer_list<SessionState> allowed) const;
     void close_recording(bool by_limit);     // recorder -> held, state review
+    // 409 while a session is in progress, 422 for a language the booth does not offer.
+    void check_can_begin(const std::string& language) const;
     void mic_check_locked();
     void record_locked();
     void save_locked();

@@ -1,12 +1,7 @@
 #include "web/http.hpp"
 
-#include "common/fs.hpp"
-
 #include <arpa/inet.h>
 #include <charconv>
-#include <fcntl.h>
-#include <memory>
-#include <unistd.h>
 
 namespace sb::web {
 
@@ -85,7 +80,7 @@ void Router::install(httplib::Server& server) const {
 
 void send_json(Response& res, const json& body, int status) {
     res.status = status;
-    res.set_header("Cache-Control", "no-store");
+    if (!res.has_header("Cache-Control")) res.set_header("Cache-Control", "no-store");
     res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
 
@@ -192,24 +187,6 @@ std::int64_t query_int(const Request& req, const char* key, std::int64_t lo, std
     return out;
 }
 
-void serve_file(Response& res, const std::filesystem::path& file, const std::string& content_type) {
-    auto fd = std::make_shared<Fd>(open_file(file, O_RDONLY));
-    const auto size = static_cast<std::size_t>(std::filesystem::file_size(file));
-    res.set_header("Accept-Ranges", "bytes");
-    res.set_content_provider(size, content_type, [fd](std::size_t offset, std::size_t length, httplib::DataSink& sink) {
-        char buf[65536];
-        while (length > 0) {
-            const std::size_t want = length < sizeof buf ? length : sizeof buf;
-            const ssize_t n = ::pread(fd->get(), buf, want, static_cast<off_t>(offset));
-            if (n <= 0) return false;
-            if (!sink.write(buf, static_cast<std::size_t>(n))) return false;
-            offset += static_cast<std::size_t>(n);
-            length -= static_cast<std::size_t>(n);
-        }
-        return true;
-    });
-}
-
 namespace {
 const char* static_content_type(const std::string& name) {
     const auto dot = name.rfind('.');
@@ -227,7 +204,7 @@ const char* static_content_type(const std::string& name) {
 }
 }  // namespace
 
-void serve_static(Response& res, const std::filesystem::path& root, const std::string& relative) {
+void serve_static(const Request& req, Response& res, const std::filesystem::path& root, const std::string& relative) {
     const auto not_found = [] { return HttpError(404, "There is no such page."); };
     if (relative.empty() || relative.front() == '/') throw not_found();
     std::size_t start = 0;
@@ -244,7 +221,7 @@ void serve_static(Response& res, const std::filesystem::path& root, const std::s
     std::error_code ec;
     if (!std::filesystem::is_regular_file(file, ec)) throw not_found();
     res.set_header("Cache-Control", "no-cache");
-    serve_file(res, file, type);
+    serve_file(req, res, file, type);
 }
 
 std::string cookie(const Request& req, const std::string& name) {

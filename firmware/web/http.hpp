@@ -7,10 +7,12 @@
 // `{"error": "plain-language reason"}` with the right status.
 #include "common/error.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,13 +99,25 @@ std::size_t utf8_length(const std::string& s);
 // A query parameter as an integer in [lo, hi], or `fallback` when absent; 400 when malformed.
 std::int64_t query_int(const Request& req, const char* key, std::int64_t lo, std::int64_t hi, std::int64_t fallback);
 
-// Streams a file with HTTP Range support (206 partial content), so browsers can seek in audio.
-void serve_file(Response& res, const std::filesystem::path& file, const std::string& content_type);
+// What serve_file may check a file against.
+struct FileCheck {
+    std::string etag;                           // sent as `ETag: "<etag>"` and compared with If-Range; "" for none
+    std::optional<std::uint64_t> expected_size;  // a file of another size is refused with 500
+};
+
+// Streams a file from disk (opened once, read in small preads, never loaded whole) with
+// Accept-Ranges and Content-Length, so browsers can seek in audio and downloads can resume:
+// one byte range is answered with 206 and Content-Range, a range that starts past the end with
+// 416 and `Content-Range: bytes */size`, several ranges with the whole file. With an ETag, a
+// Range is honoured only when If-Range is absent or equals it. 404 when the file cannot be
+// opened. (The Range parsing is web/ranges.hpp.)
+void serve_file(const Request& req, Response& res, const std::filesystem::path& file, const std::string& content_type,
+                const FileCheck& check = {});
 
 // Serves the file `relative` (e.g. "booth/index.html") from the folder `root`, with a content type
 // from its extension. 404 for anything that is not a plain file inside `root`: no "..", no hidden
 // names, no absolute paths.
-void serve_static(Response& res, const std::filesystem::path& root, const std::string& relative);
+void serve_static(const Request& req, Response& res, const std::filesystem::path& root, const std::string& relative);
 
 // Value of a cookie in the request, or "".
 std::string cookie(const Request& req, const std::string& name);

@@ -1,5 +1,7 @@
 #include "web/ranges.hpp"
 
+#include "web/http.hpp"
+
 #include "common/fs.hpp"
 
 #include <cerrno>
@@ -58,8 +60,8 @@ ByteRange parse_byte_range(const std::string& header, std::uint64_t size) {
     return r;
 }
 
-void serve_download(const Request& req, Response& res, const std::filesystem::path& file, const std::string& content_type,
-                    const std::string& etag, std::optional<std::uint64_t> expected_size) {
+void serve_file(const Request& req, Response& res, const std::filesystem::path& file, const std::string& content_type,
+                const FileCheck& check) {
     // This function answers Range itself; the HTTP library must not cut the answer a second time.
     const_cast<Request&>(req).ranges.clear();
 
@@ -72,19 +74,19 @@ void serve_download(const Request& req, Response& res, const std::filesystem::pa
     struct stat st {};
     if (::fstat(fd->get(), &st) != 0 || !S_ISREG(st.st_mode)) throw HttpError(404, "No such file.");
     const auto size = static_cast<std::uint64_t>(st.st_size);
-    if (expected_size && *expected_size != size) {
-        spdlog::error("{} is {} bytes but the catalog says {}", file.string(), size, *expected_size);
+    if (check.expected_size && *check.expected_size != size) {
+        spdlog::error("{} is {} bytes but the catalog says {}", file.string(), size, *check.expected_size);
         throw HttpError(500, "The booth's copy of this file does not match its record. Ask the librarian to check the booth.");
     }
 
-    const std::string quoted = "\"" + etag + "\"";
-    res.set_header("ETag", quoted);
+    // Without an ETag there is nothing If-Range could match: such a request gets the whole file.
+    const std::string quoted = check.etag.empty() ? "" : "\"" + check.etag + "\"";
+    if (!quoted.empty()) res.set_header("ETag", quoted);
     res.set_header("Accept-Ranges", "bytes");
-    res.set_header("Cache-Control", "no-store");
 
     ByteRange range;
     if (req.has_header("Range")) {
-        const bool if_range_ok = !req.has_header("If-Range") || req.get_header_value("If-Range") == quoted;
+        const bool if_range_ok = !req.has_header("If-Range") || (!quoted.empty() && req.get_header_value("If-Range") == quoted);
         if (if_range_ok) range = parse_byte_range(req.get_header_value("Range"), size);
     }
     if (range.kind == ByteRange::Kind::unsatisfiable) {

@@ -1,12 +1,8 @@
 #pragma once
-// Files served for download with the headers a resuming client relies on: a strong ETag,
-// Range (one byte range) answered with 206 and Content-Range, If-Range, and 416 for a range
-// that starts past the end. The file is streamed from disk in small reads (pread), never loaded.
-#include "web/http.hpp"
-
+// HTTP Range for files served from disk: what a Range header asks of a file. web::serve_file
+// (web/http.hpp, defined in ranges.cpp) answers with it: 206 and Content-Range, If-Range
+// against an ETag, and 416 for a range that starts past the end.
 #include <cstdint>
-#include <filesystem>
-#include <optional>
 #include <string>
 
 namespace sb::web {
@@ -24,13 +20,5 @@ struct ByteRange {
 // Parses "bytes=A-B", "bytes=A-" and "bytes=-N" (the last N bytes). B past the end is cut to
 // the end.
 ByteRange parse_byte_range(const std::string& header, std::uint64_t size);
-
-// Streams `file` (opened once; its size is taken from the open file) with ETag `"<etag>"`,
-// Accept-Ranges, Content-Length and `content_type`. Range is honoured unless If-Range is
-// present and differs from the ETag (then the whole file, 200). 416 with
-// `Content-Range: bytes */size` when the range cannot be satisfied. Throws HttpError(404) when
-// the file cannot be opened.
-void serve_download(const Request& req, Response& res, const std::filesystem::path& file, const std::string& content_type,
-                    const std::string& etag, std::optional<std::uint64_t> expected_size = std::nullopt);
 
 }  // namespace sb::web

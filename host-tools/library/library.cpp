@@ -1,10 +1,11 @@
 #include "library/library.hpp"
 
+#include "common/clock.hpp"
 #include "common/error.hpp"
 #include "common/ids.hpp"
 
 #include <cerrno>
-#include <ctime>
+#include <chrono>
 #include <fcntl.h>
 #include <set>
 #include <sys/file.h>
@@ -15,8 +16,8 @@ namespace sb::storysync {
 namespace {
 
 // Schema version 1.
-//   booths   one row per booth the library knows (paired, or seen through a USB export);
-//            last_seq: every change-log entry up to it is in the library.
+//   booths   one row per booth the library knows (paired: it has a url; or seen only through a
+//            USB export: url ''); last_seq: every change-log entry up to it is in the library.
 //   stories  one row per story, keyed by booth id + story id; story_json is the booth's STORY
 //            object as last pulled; search_text is the lower-cased words `search` looks in.
 //   files    the story's files in the library's stories/ folder, as verified when pulled.
@@ -29,7 +30,6 @@ CREATE TABLE booths (
     url          TEXT NOT NULL DEFAULT '',
     host_name    TEXT NOT NULL DEFAULT '',
     laptop_id    INTEGER NOT NULL DEFAULT 0,
-    paired       INTEGER NOT NULL DEFAULT 0 CHECK (paired IN (0, 1)),
     last_seq     INTEGER NOT NULL DEFAULT 0 CHECK (last_seq >= 0),
     last_sync_at TEXT NOT NULL DEFAULT '',
     added_at     TEXT NOT NULL
@@ -111,16 +111,15 @@ BoothRecord booth_row(const Statement& st) {
     b.url = st.text(4);
     b.host_name = st.text(5);
     b.laptop_id = st.int64(6);
-    b.paired = st.int64(7) != 0;
-    b.last_seq = st.int64(8);
-    b.last_sync_at = st.text(9);
-    b.added_at = st.text(10);
-    b.stories = st.int64(11);
+    b.last_seq = st.int64(7);
+    b.last_sync_at = st.text(8);
+    b.added_at = st.text(9);
+    b.stories = st.int64(10);
     return b;
 }
 
 constexpr const char* kBoothColumns =
-    "SELECT b.id, b.name, b.code, b.version, b.url, b.host_name, b.laptop_id, b.paired, b.last_seq, "
+    "SELECT b.id, b.name, b.code, b.version, b.url, b.host_name, b.laptop_id, b.last_seq, "
     "b.last_sync_at, b.added_at, (SELECT COUNT(*) FROM stories s WHERE s.booth_id = b.id) FROM booths b ";
 
 constexpr const char* kStoryColumns =
@@ -145,21 +144,14 @@ LibraryStory story_row(const Statement& st) {
     return s;
 }
 
+std::string utc_now() { return iso8601_utc(std::chrono::system_clock::now()); }
+
 // A name used as a folder must be a canonical UUID, so nothing can point outside the library.
 void require_uuid(const std::string& id, const char* what) {
     if (!is_uuid(id)) throw Error(std::string("not a valid ") + what + " id: '" + id + "'");
 }
 
 }  // namespace
-
-std::string utc_now() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 Library::Library(fs::path root, Database db, Fd lock) : root_(std::move(root)), db_(std::move(db)), lock_(std::move(lock)) {}
 Library::Library(Library&&) noexcept = default;
@@ -219,11 +211,11 @@ fs::path Library::partial_dir(const std::string& booth_id, const std::string& st
 void Library::save_booth(const BoothRecord& b) {
     require_uuid(b.id, "booth");
     db_.prepare(
-           "INSERT INTO booths (id, name, code, version, url, host_name, laptop_id, paired, added_at) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+           "INSERT INTO booths (id, name, code, version, url, host_name, laptop_id, added_at) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
            "ON CONFLICT(id) DO UPDATE SET name = ?2, code = ?3, version = ?4, url = ?5, host_name = ?6, "
-           "laptop_id = ?7, paired = ?8")
-        .bind_all(b.id, b.name, b.code, b.version, b.url, b.host_name, b.laptop_id, b.paired ? 1 : 0, utc_now())
+           "laptop_id = ?7")
+        .bind_all(b.id, b.name, b.code, b.version, b.url, b.host_name, b.laptop_id, utc_now())
         .run();
 }
 
@@ -265,7 +257,7 @@ void Library::touch_sync(const std::string& booth_id) {
 }
 
 void Library::unpair(const std::string& booth_id) {
-    db_.prepare("UPDATE booths SET paired = 0, url = '', laptop_id = 0 WHERE id = ?1").bind_all(booth_id).run();
+    db_.prepare("UPDATE booths SET url = '', laptop_id = 0 WHERE id = ?1").bind_all(booth_id).run();
 }
 
 // ---- stories ----

@@ -30,14 +30,16 @@ namespace fs = std::filesystem;
 struct BoothRecord {
     std::string id;              // the booth's UUID (never changes)
     std::string name, code, version;
-    std::string url;             // "" for a booth known only from USB exports
+    std::string url;             // "" for a booth known only from USB exports (or unpaired)
     std::string host_name;       // what this laptop called itself when it paired
     std::int64_t laptop_id = 0;  // the booth's id for this laptop's pairing
-    bool paired = false;         // a token is held for it
     std::int64_t last_seq = 0;   // every change up to this one is in the library
     std::string last_sync_at;    // ISO 8601 UTC; "" before the first pull
     std::string added_at;
     std::int64_t stories = 0;    // stories in the library from this booth (filled by booths())
+
+    // Paired over the network: pairing stores the url (and the token), unpairing clears both.
+    bool paired() const noexcept { return !url.empty(); }
 };
 
 struct LibraryFile {
@@ -81,8 +83,8 @@ public:
 
     // ---- booths ----
 
-    // Adds the booth or updates what it has (name, code, version, url, host name, laptop id,
-    // paired); never touches last_seq or last_sync_at.
+    // Adds the booth or updates what it has (name, code, version, url, host name, laptop id);
+    // never touches last_seq or last_sync_at.
     void save_booth(const BoothRecord& b);
     std::optional<BoothRecord> booth(const std::string& id) const;
     // Every booth, by name, with its story count.
@@ -94,7 +96,7 @@ public:
     void set_last_seq(const std::string& booth_id, std::int64_t seq);
     // The booth was synced just now (nothing new).
     void touch_sync(const std::string& booth_id);
-    // Forgets the pairing (url and token flag); the booth's stories stay in the library.
+    // Forgets the pairing (url and laptop id); the booth's stories stay in the library.
     void unpair(const std::string& booth_id);
 
     // ---- stories ----
@@ -126,8 +128,5 @@ private:
     Database db_;
     Fd lock_;
 };
-
-// Now as ISO 8601 UTC ("2026-11-26T10:15:00Z").
-std::string utc_now();
 
 }  // namespace sb::storysync

@@ -33,26 +33,11 @@ void TokenStore::save(const std::map<std::string, std::string>& all) {
     const auto dir = file_.parent_path().empty() ? std::filesystem::path(".") : file_.parent_path();
     if (!std::filesystem::exists(dir)) {
         make_dirs_durable(dir);
-        ::chmod(dir.c_str(), 0700);
+        if (::chmod(dir.c_str(), 0700) != 0) throw_errno("cannot restrict " + dir.string(), errno);
     }
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : all) j[k] = v;
-    const std::string text = j.dump(2) + "\n";
-    const auto tmp = dir / ("." + file_.filename().string() + ".new");
-    ::unlink(tmp.c_str());
-    {
-        // O_EXCL with mode 0600: the file is never readable by anyone else, not even briefly
-        // (the umask can only take permissions away).
-        Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-        if (int err = write_all(fd.get(), text.data(), text.size())) throw_errno("cannot write " + tmp.string(), err);
-        if (::fsync(fd.get()) != 0) throw_errno("cannot write " + tmp.string(), errno);
-    }
-    if (::rename(tmp.c_str(), file_.c_str()) != 0) {
-        const int err = errno;
-        ::unlink(tmp.c_str());
-        throw_errno("cannot replace " + file_.string(), err);
-    }
-    fsync_dir(dir);
+    write_file_atomic(file_, j.dump(2) + "\n", 0600);  // readable by this user only, from the start
 }
 
 std::optional<std::string> TokenStore::get(const std::string& booth_id) const {

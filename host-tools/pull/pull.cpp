@@ -97,10 +97,8 @@ Applied apply_upsert(Library& lib, Source& source, const std::string& booth_id, 
     std::error_code ec;
     std::filesystem::remove(pdir, ec);  // only when empty
     const std::string story_json = feed::story_to_json(s).dump();
-    if (before && before->story_json == story_json) {
-        bool same_files = before->files.size() == s.files.size();
-        if (same_files) return {Outcome::updated, "unchanged"};
-    }
+    // The STORY object lists the files, so the same object means the same files too.
+    if (before && before->story_json == story_json) return {Outcome::updated, "unchanged"};
     lib.commit_story(booth_id, s, story_json);
     if (before) lib.remove_unlisted_files(booth_id, s.id);
     return {before ? Outcome::updated : Outcome::added, ""};

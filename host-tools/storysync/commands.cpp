@@ -122,7 +122,6 @@ int cmd_pair(const Settings& s, const std::string& url_typed, const std::string&
     b.url = url;
     b.host_name = host;
     b.laptop_id = r.laptop_id;
-    b.paired = true;
     lib.save_booth(b);
     std::printf("Paired with booth '%s' (%s) at %s as '%s'.\nPull its stories with: storysync pull\n", b.name.c_str(),
                 b.code.c_str(), url.c_str(), host.c_str());
@@ -136,7 +135,7 @@ int cmd_booths(const Settings& s, bool as_json) {
         json arr = json::array();
         for (const auto& b : all)
             arr.push_back({{"id", b.id}, {"name", b.name}, {"code", b.code}, {"version", b.version}, {"url", b.url},
-                           {"paired", b.paired}, {"host_name", b.host_name}, {"last_seq", b.last_seq},
+                           {"paired", b.paired()}, {"host_name", b.host_name}, {"last_seq", b.last_seq},
                            {"last_sync_at", b.last_sync_at}, {"stories", b.stories}});
         std::printf("%s\n", arr.dump(2).c_str());
         return 0;
@@ -145,10 +144,10 @@ int cmd_booths(const Settings& s, bool as_json) {
         std::printf("No booths yet. Pair one with: storysync pair URL CODE (the code is on the booth's admin page)\n");
         return 0;
     }
-    std::printf("%-20s %-8s %-30s %7s  %-20s  %s\n", "NAME", "CODE", "ADDRESS", "STORIES", "LAST SYNC", "ID");
+    std::printf("%-20s %-8s %-30s %7s  %-24s  %s\n", "NAME", "CODE", "ADDRESS", "STORIES", "LAST SYNC", "ID");
     for (const auto& b : all)
-        std::printf("%-20s %-8s %-30s %7lld  %-20s  %s\n", clip(b.name, 20).c_str(), b.code.c_str(),
-                    b.paired ? b.url.c_str() : "(USB exports only)", static_cast<long long>(b.stories),
+        std::printf("%-20s %-8s %-30s %7lld  %-24s  %s\n", clip(b.name, 20).c_str(), b.code.c_str(),
+                    b.paired() ? b.url.c_str() : "(USB exports only)", static_cast<long long>(b.stories),
                     b.last_sync_at.empty() ? "never" : b.last_sync_at.c_str(), b.id.c_str());
     return 0;
 }
@@ -177,7 +176,7 @@ int cmd_pull(const Settings& s, const std::vector<std::string>& what) {
     std::vector<Target> targets;
     if (what.empty()) {
         for (const auto& b : lib.booths())
-            if (b.paired) targets.push_back({"booth '" + b.name + "' (" + b.url + ")", b.id, {}});
+            if (b.paired()) targets.push_back({"booth '" + b.name + "' (" + b.url + ")", b.id, {}});
         if (targets.empty())
             throw Error("no booth is paired with this library yet: pair one with 'storysync pair URL CODE', or pull a "
                         "USB export with 'storysync pull PATH'");
@@ -192,7 +191,7 @@ int cmd_pull(const Settings& s, const std::vector<std::string>& what) {
             for (const auto& f : found) targets.push_back({"USB export " + f.string(), "", f});
         } else {
             const auto b = lib.find_booth(w);
-            if (!b.paired)
+            if (!b.paired())
                 throw Error("booth '" + b.name + "' is not paired with this laptop: pair it with 'storysync pair URL CODE', "
                             "or pull one of its USB exports with 'storysync pull PATH'");
             targets.push_back({"booth '" + b.name + "' (" + b.url + ")", b.id, {}});

@@ -31,18 +31,28 @@ SyncError status_error(const std::string& who, int status, const std::string& bo
     return SyncError(SyncError::Reason::refused, who + ": " + said);
 }
 
+// No connection could be made.
+SyncError unreachable(const std::string& who, const std::string& url, const std::string& detail) {
+    return SyncError(SyncError::Reason::unreachable, "cannot reach " + who + " at " + url +
+                                                         ": is it switched on and on the same network as this laptop? (" +
+                                                         detail + ")");
+}
+
+// The connection broke after it was made.
+SyncError interrupted(const std::string& who, const std::string& url, const std::string& detail) {
+    return SyncError(SyncError::Reason::interrupted, "lost the connection to " + who + " at " + url +
+                                                         " in the middle of a transfer (" + detail +
+                                                         "); what arrived is kept and the next pull resumes it");
+}
+
 SyncError transport_error(const std::string& who, const std::string& url, httplib::Error e, bool mid_answer) {
     using httplib::Error;
     if (!mid_answer && (e == Error::Connection || e == Error::ConnectionTimeout || e == Error::BindIPAddress))
-        return SyncError(SyncError::Reason::unreachable,
-                         "cannot reach " + who + " at " + url +
-                             ": is it switched on and on the same network as this laptop? (" + httplib::to_string(e) + ")");
+        return unreachable(who, url, httplib::to_string(e));
     if (e == Error::SSLConnection || e == Error::SSLServerVerification || e == Error::SSLLoadingCerts)
         return SyncError(SyncError::Reason::unreachable, "cannot open a secure connection to " + who + " at " + url +
                                                              " (" + httplib::to_string(e) + ")");
-    return SyncError(SyncError::Reason::interrupted,
-                     "lost the connection to " + who + " at " + url +
-                         " in the middle of a transfer; what arrived is kept and the next pull resumes it");
+    return interrupted(who, url, httplib::to_string(e));
 }
 
 std::unique_ptr<httplib::Client> make_client(const std::string& url, const ClientOptions& o) {
@@ -201,13 +211,8 @@ void BoothClient::fetch(const std::string& story_id, const std::string& name, st
                 [&]() { return streaming ? sink.receive_buffer() : std::pair<char*, std::size_t>{nullptr, 0}; },
                 [&](std::size_t n) { sink.received(n); });
         } catch (const HttpGet::Failure& f) {
-            if (!f.connected)
-                throw SyncError(SyncError::Reason::unreachable,
-                                "cannot reach " + impl_->who() + " at " + impl_->url +
-                                    ": is it switched on and on the same network as this laptop? (" + f.what + ")");
-            throw SyncError(SyncError::Reason::interrupted,
-                            "lost the connection to " + impl_->who() + " at " + impl_->url +
-                                " in the middle of a transfer (" + f.what + "); what arrived is kept and the next pull resumes it");
+            if (!f.connected) throw unreachable(impl_->who(), impl_->url, f.what);
+            throw interrupted(impl_->who(), impl_->url, f.what);
         }
     } else {
         httplib::Headers h(headers.begin(), headers.end());

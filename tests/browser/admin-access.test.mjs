@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import {createRequire} from 'node:module';
 import {chromium} from 'playwright-core';
 import {
-  startBooth, openBrowser, newPage, checkPage, shot, assertNoConsoleErrors, assertTouchTargets, chromiumFlags, sleep, sourceDir,
+  startBooth, openBrowser, newPage, checkPage, shot, assertNoConsoleErrors, withoutRefusals, assertTouchTargets, chromiumFlags, sleep, sourceDir,
 } from './lib/harness.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,8 +25,17 @@ let laptopBrowser; // the same booth by another name
 let laptopUrl;
 
 // The booth's refusals the browser always reports (a wrong PIN is a 401, a lockout a 429, no
-// PIN yet a 409): expected here, and the only console lines allowed.
-const expected = (errors, ...codes) => errors.filter((e) => !codes.some((c) => e.includes(`status of ${c}`)));
+// PIN yet a 409) are expected here, and are the only console lines allowed (withoutRefusals).
+
+// How many times a librarian PIN has been set, by the booth's audit log.
+const pinsSet = () => booth.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'pin_set'")[0].n;
+
+// Saves the page as docs/images/<name>.png when STORYBOOTH_DOC_SCREENSHOTS is set.
+async function docShot(p, name) {
+  if (!docImages) return;
+  fs.mkdirSync(docImages, {recursive: true});
+  await p.screenshot({path: path.join(docImages, `${name}.png`)});
+}
 
 async function check(p, name) {
   await checkPage(p, name);
@@ -69,8 +78,8 @@ test('from a laptop, a booth without a PIN says it must be set on the booth’s 
     await alert.filter({hasText: 'must be set on the booth’s own screen'}).waitFor();
     assert.match(await alert.textContent(), /No PIN has been set yet/);
     assert.equal(await page.getByRole('heading', {name: 'Choose the librarian PIN'}).count(), 0);
-    assert.equal(booth.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'pin_set'")[0].n, 0);
-    assertNoConsoleErrors(expected(errors, 409));
+    assert.equal(pinsSet(), 0);
+    assertNoConsoleErrors(withoutRefusals(errors, 409));
   } finally {
     await context.close();
   }
@@ -102,14 +111,14 @@ test('on the booth’s screen the first PIN is chosen on the number pad, then th
     await type('1358');
     await page.getByRole('button', {name: 'Set the PIN'}).tap();
     await page.getByText('The two PINs are not the same. Please type them again.').waitFor();
-    assert.equal(booth.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'pin_set'")[0].n, 0);
+    assert.equal(pinsSet(), 0);
 
     await page.getByLabel('The same PIN again').tap();
     await type(PIN);
     await page.getByRole('button', {name: 'Set the PIN'}).tap();
     await page.getByRole('heading', {name: 'Dashboard'}).waitFor();
-    assert.equal(booth.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'pin_set'")[0].n, 1);
-    assertNoConsoleErrors(expected(errors, 409));
+    assert.equal(pinsSet(), 1);
+    assertNoConsoleErrors(withoutRefusals(errors, 409));
   } finally {
     await context.close();
   }
@@ -134,8 +143,7 @@ test('the booth’s screen shows the live microphone level during a mic check', 
     await page.getByText('Microphone check').waitFor();
     await check(page, 'dashboard with live level');
     await shot(page, 'admin-dashboard-live-level-1280x800');
-    if (docImages) fs.mkdirSync(docImages, {recursive: true});
-    if (docImages) await page.screenshot({path: path.join(docImages, 'admin-dashboard-live-level.png')});
+    await docShot(page, 'admin-dashboard-live-level');
     await booth.api('DELETE', '/api/v1/session');
     // Leaving the dashboard closes the event stream.
     await page.getByRole('link', {name: 'Stories', exact: true}).click();
@@ -186,10 +194,9 @@ test('wrong PINs show the tries left, then the lockout message, even for the rig
     assert.equal(await page.getByRole('heading', {name: 'Dashboard'}).count(), 0);
     await check(page, 'login locked');
     await shot(page, 'admin-login-locked-1280x800');
-    if (docImages) fs.mkdirSync(docImages, {recursive: true});
-    if (docImages) await page.screenshot({path: path.join(docImages, 'admin-login-locked.png')});
+    await docShot(page, 'admin-login-locked');
     assert.ok(booth.sql("SELECT count(*) AS n FROM audit_log WHERE action = 'login_locked'")[0].n >= 1);
-    assertNoConsoleErrors(expected(errors, 401, 429));
+    assertNoConsoleErrors(withoutRefusals(errors, 401, 429));
   } finally {
     await context.close();
   }

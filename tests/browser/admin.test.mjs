@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {createRequire} from 'node:module';
 import {
-  startBooth, openBrowser, newPage, checkPage, shot, assertNoConsoleErrors,
+  startBooth, openBrowser, newPage, checkPage, shot, assertNoConsoleErrors, withoutRefusals,
   assertMinTextSize, assertTouchTargets, sourceDir, sleep,
 } from './lib/harness.mjs';
 
@@ -414,7 +414,7 @@ test('a session the booth ended sends the librarian back to the PIN, with the re
   assert.equal(await page.locator('#top').isVisible(), false);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('storybooth-admin-csrf')), null);
   // The booth's refusal is the one expected console line.
-  assertNoConsoleErrors(errors.filter((e) => !/status of 401/.test(e)));
+  assertNoConsoleErrors(withoutRefusals(errors, 401));
   errors.length = 0;
 
   // Logging in again returns to the page that was asked for.

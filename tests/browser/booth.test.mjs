@@ -5,20 +5,20 @@
 // photographed at 800x480 and 1280x800 (artifacts booth-<screen>-<lang>-<w>x<h>.png).
 import {test, before, after} from 'node:test';
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import {startBooth, openBrowser, newPage, assertNoConsoleErrors, checkPage, shot, assertMinTextSize, assertTouchTargets, sourceDir} from './lib/harness.mjs';
+import {startBooth, openBrowser, newPage, assertNoConsoleErrors, withoutRefusals, checkPage, shot, assertMinTextSize, assertTouchTargets} from './lib/harness.mjs';
 
 const SIZES = [
   {width: 800, height: 480},
   {width: 1280, height: 800},
 ];
 
-// The screen on show, as the page marks it once it has followed the booth's session.
+// The screen on show, as the page marks it once it has followed the booth's session, and ready
+// for a touch: the booth's event can bring the next screen before the step that moved it has its
+// answer, and until then the page is busy and takes no new step.
 async function onScreen(page, name, timeout = 10000) {
-  await page.waitForSelector(`body[data-ready="yes"][data-screen="${name}"]`, {state: 'attached', timeout});
+  await page.waitForSelector(`body[data-ready="yes"][data-screen="${name}"]:not([aria-busy])`, {state: 'attached', timeout});
 }
 
 // Waits until fn (run in the page) returns something truthy, and returns it.
@@ -61,14 +61,13 @@ async function levelsFlowing(page, selector) {
   }, selector);
 }
 
-// Logs in as the librarian from node: call(method, route, body) with the session and CSRF token.
-async function librarian(booth, pin) {
-  const res = await fetch(booth.url + '/api/v1/admin/login', {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({pin})});
-  const body = await res.text();
-  assert.equal(res.status, 200, `login failed: ${body}`);
-  const {csrf} = JSON.parse(body);
-  const cookie = res.headers.get('set-cookie').split(';')[0];
-  return {call: (method, route, data) => booth.api(method, route, data, {Cookie: cookie, 'X-CSRF-Token': csrf})};
+// A touch page of the given size on the booth's Welcome screen.
+async function openBooth(booth, size = {width: 800, height: 480}) {
+  const opened = await newPage(browser, size);
+  opened.page.setDefaultTimeout(10000);
+  await opened.page.goto(booth.url + '/');
+  await onScreen(opened.page, 'welcome');
+  return opened;
 }
 
 // A story as the catalog holds it, by its code.
@@ -85,6 +84,20 @@ function storyFromCatalog(booth, code) {
   return story;
 }
 
+// The Saved screen once its story code and QR code are up, inspected with no console errors;
+// returns the story as the catalog then holds it, complete.
+async function savedStory(page, booth, errors, label) {
+  await onScreen(page, 'saved');
+  const code = (await page.textContent('#saved-code')).trim();
+  assert.match(code, /^MAIN-\d{4}$/);
+  await waitFor(page, () => document.querySelector('#saved-qr').naturalWidth > 0);
+  await inspect(page, label);
+  assertNoConsoleErrors(errors);
+  const story = storyFromCatalog(booth, code);
+  assert.equal(story.state, 'complete');
+  return story;
+}
+
 let browser;
 before(async () => {
   browser = await openBrowser();
@@ -96,10 +109,7 @@ after(async () => {
 test('a whole session in English by touch ends saved, with names, consents, markers and the suggested title in the catalog', async () => {
   const booth = await startBooth();
   try {
-    const {page, errors, context} = await newPage(browser, {width: 800, height: 480});
-    page.setDefaultTimeout(10000);
-    await page.goto(booth.url + '/');
-    await onScreen(page, 'welcome');
+    const {page, errors, context} = await openBooth(booth);
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
     await inspect(page, 'booth-welcome-en');
     await page.tap('#start');
@@ -211,18 +221,9 @@ test('a whole session in English by touch ends saved, with names, consents, mark
     await inspect(page, 'booth-review-en');
     await page.tap('#review-keep');
 
-    // Saved: the story code, large, and its QR code.
-    await onScreen(page, 'saved');
-    const code = (await page.textContent('#saved-code')).trim();
-    assert.match(code, /^MAIN-\d{4}$/);
-    await waitFor(page, () => document.querySelector('#saved-qr').naturalWidth > 0);
-    assert.equal(await page.getAttribute('#saved-qr', 'alt'), `QR code for story code ${code}`);
-    await inspect(page, 'booth-saved-en');
-    assertNoConsoleErrors(errors);
-
-    // The catalog holds what was entered.
-    const story = storyFromCatalog(booth, code);
-    assert.equal(story.state, 'complete');
+    // Saved: the story code, large, and its QR code; the catalog holds what was entered.
+    const story = await savedStory(page, booth, errors, 'booth-saved-en');
+    assert.equal(await page.getAttribute('#saved-qr', 'alt'), `QR code for story code ${story.code}`);
     assert.equal(story.language, 'en');
     assert.equal(story.title, 'Rosa Díaz and Leo talk about where they grew up');
     assert.equal(story.description, 'Rosa remembers the river and her grandmother’s kitchen.');
@@ -250,16 +251,13 @@ test('a whole session in English by touch ends saved, with names, consents, mark
 test('a whole session in Spanish by touch: every word in Spanish, a guardian for a minor, the librarian’s questions, a title of their own', async () => {
   const booth = await startBooth({pin: '2468'});
   try {
-    const admin = await librarian(booth, '2468');
+    const admin = await booth.admin();
     const librarianSet = ['¿Cómo era la casa de sus abuelos?', '¿Qué comida le recuerda a su infancia?', '¿Qué le gustaría que supieran sus nietos?'];
     await admin.call('PUT', '/api/v1/admin/questions', [
       {name: 'Raíces', language: 'es', questions: librarianSet},
       {name: 'Roots', language: 'en', questions: ['What was your grandparents’ house like?']},
     ]);
-    const {page, errors, context} = await newPage(browser, {width: 1280, height: 800});
-    page.setDefaultTimeout(10000);
-    await page.goto(booth.url + '/');
-    await onScreen(page, 'welcome');
+    const {page, errors, context} = await openBooth(booth, {width: 1280, height: 800});
     await page.tap('[data-lang="es"]');
     assert.equal(await page.locator('html').getAttribute('lang'), 'es');
     assert.equal(await page.textContent('#welcome-heading'), 'Bienvenidos a la cabina de historias');
@@ -334,15 +332,8 @@ test('a whole session in Spanish by touch: every word in Spanish, a guardian for
     await inspect(page, 'booth-review-es');
     await page.tap('#review-keep');
 
-    await onScreen(page, 'saved');
+    const story = await savedStory(page, booth, errors, 'booth-saved-es');
     assert.equal(await page.textContent('#saved-heading'), 'Gracias. Su historia está guardada.');
-    const code = (await page.textContent('#saved-code')).trim();
-    await waitFor(page, () => document.querySelector('#saved-qr').naturalWidth > 0);
-    await inspect(page, 'booth-saved-es');
-    assertNoConsoleErrors(errors);
-
-    const story = storyFromCatalog(booth, code);
-    assert.equal(story.state, 'complete');
     assert.equal(story.language, 'es');
     assert.equal(story.title, 'La casa de los abuelos');
     assert.equal(story.share_level, 'private', 'Leo chose to keep it private: the strictest choice wins');
@@ -375,44 +366,6 @@ async function walkToQuestions(page, name) {
   await tapPick(page, 'Where did you grow up?');
 }
 
-// A booth with no microphone at all: `storybooth run` as startBooth runs it, without --input.
-async function startBoothWithoutMicrophone() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'storybooth-browser-nomic-'));
-  const binary = process.env.STORYBOOTH_BIN || path.join(sourceDir, 'build/firmware/app/storybooth');
-  const child = spawn(binary, ['run', '--data', path.join(dir, 'data'), '--listen', '127.0.0.1:0', '--device', 'no-such-microphone'], {stdio: ['ignore', 'ignore', 'pipe']});
-  let stderr = '';
-  const port = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the booth did not start:\n${stderr}`)), 20000);
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk.toString();
-      const m = stderr.match(/serving on http:\/\/127\.0\.0\.1:(\d+)\//);
-      if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the booth exited (${code}):\n${stderr}`));
-    });
-  });
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    url,
-    async state() {
-      return (await (await fetch(url + '/api/v1/session')).json()).state;
-    },
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        await exited;
-      }
-      fs.rmSync(dir, {recursive: true, force: true});
-    },
-  };
-}
-
 function filesUnder(dir) {
   const out = [];
   for (const e of fs.readdirSync(dir, {withFileTypes: true})) {
@@ -427,10 +380,7 @@ test('pause and resume, the warning banner and chime, the time limit ending the 
   // 15 seconds of recording at most, warned 9 seconds before the end.
   const booth = await startBooth({args: ['--time-limit-minutes', '0.25', '--warning-minutes', '0.15']});
   try {
-    const {page, errors, context} = await newPage(browser, {width: 800, height: 480});
-    page.setDefaultTimeout(10000);
-    await page.goto(booth.url + '/');
-    await onScreen(page, 'welcome');
+    const {page, errors, context} = await openBooth(booth);
     await walkToQuestions(page, 'Ana');
     await page.tap('#questions-next');
     await onScreen(page, 'mic');
@@ -497,12 +447,10 @@ test('pause and resume, the warning banner and chime, the time limit ending the 
 });
 
 test('a booth without a microphone says so on the questions screen, in plain words, and keeps the choices', async () => {
-  const booth = await startBoothWithoutMicrophone();
+  // No simulated microphone, and a capture device that does not exist.
+  const booth = await startBooth({input: null, args: ['--device', 'no-such-microphone']});
   try {
-    const {page, errors, context} = await newPage(browser, {width: 800, height: 480});
-    page.setDefaultTimeout(10000);
-    await page.goto(booth.url + '/');
-    await onScreen(page, 'welcome');
+    const {page, errors, context} = await openBooth(booth);
     await walkToQuestions(page, 'Ana');
     await page.tap('#questions-next');
     await page.waitForSelector('#screen-questions .error:not([hidden])');
@@ -512,16 +460,16 @@ test('a booth without a microphone says so on the questions screen, in plain wor
     );
     await onScreen(page, 'questions');
     assert.deepEqual(await questionOrder(page), ['Where did you grow up?']);
-    assert.equal(await booth.state(), 'questions');
+    assert.equal((await booth.api('GET', '/api/v1/session')).state, 'questions');
     await inspect(page, 'booth-error-nomic-en');
     // Start over asks first, then clears the session.
     await page.tap('#screen-questions [data-action="start-over"]');
     await page.waitForSelector('#confirm:not([hidden])');
     await page.tap('#confirm-yes');
     await onScreen(page, 'welcome');
-    assert.equal(await booth.state(), 'welcome');
+    assert.equal((await booth.api('GET', '/api/v1/session')).state, 'welcome');
     // The refused request itself is the only thing the browser logs.
-    assertNoConsoleErrors(errors.filter((e) => !/status of 503/.test(e)));
+    assertNoConsoleErrors(withoutRefusals(errors, 503));
     await context.close();
   } finally {
     await booth.stop();
@@ -531,10 +479,7 @@ test('a booth without a microphone says so on the questions screen, in plain wor
 test('an untouched screen goes back to Welcome after the idle time, and touching the screen keeps it', async () => {
   const booth = await startBooth({args: ['--idle-timeout-seconds', '30']});
   try {
-    const {page, errors, context} = await newPage(browser, {width: 800, height: 480});
-    page.setDefaultTimeout(10000);
-    await page.goto(booth.url + '/');
-    await onScreen(page, 'welcome');
+    const {page, errors, context} = await openBooth(booth);
     await page.tap('[data-lang="es"]');
     await page.tap('#start');
     await onScreen(page, 'people');

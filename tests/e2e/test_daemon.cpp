@@ -127,6 +127,11 @@ TEST(Daemon, AFullSessionFromWelcomeToSavedKeepsEverything) {
     auto part = c.Get("/api/v1/session/audio", {{"Range", "bytes=100-199"}});
     ASSERT_EQ(part->status, 206);
     EXPECT_EQ(part->body, audio->body.substr(100, 100));
+    const std::string size = std::to_string(audio->body.size());
+    auto past = c.Get("/api/v1/session/audio", {{"Range", "bytes=" + size + "-"}});
+    ASSERT_TRUE(past);
+    EXPECT_EQ(past->status, 416) << "a range past the end is refused, not answered with the whole file";
+    EXPECT_EQ(past->get_header_value("Content-Range"), "bytes */" + size);
 
     r = put(c, "/api/v1/session/review", {{"title", "Summers on the river"}, {"description", "Rosa remembers."}, {"keywords", {"river", "family"}}});
     ASSERT_EQ(r->status, 200) << r->body;

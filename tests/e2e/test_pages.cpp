@@ -77,6 +77,29 @@ TEST(Pages, TheTouchscreenAndAdminPagesAndTheirFilesAreServedWithTheirTypes) {
     EXPECT_EQ(r->get_header_value("Content-Type"), "application/json");
 }
 
+TEST(Pages, PageFilesAnswerRangesAndRefuseOnePastTheEnd) {
+    TempDir t;
+    const fs::path ui = make_ui(t.path() / "ui");
+    Daemon d(t.path() / "data", {"--ui", ui.string()});
+    auto c = d.client();
+    const std::string js = "export const x = 1;\n";
+    const std::string size = std::to_string(js.size());
+
+    auto r = c.Get("/ui/common/api.js", {{"Range", "bytes=7-11"}});
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 206);
+    EXPECT_EQ(r->body, js.substr(7, 5));
+    EXPECT_EQ(r->get_header_value("Content-Range"), "bytes 7-11/" + size);
+    EXPECT_EQ(r->get_header_value("Cache-Control"), "no-cache");
+
+    r = c.Get("/ui/common/api.js", {{"Range", "bytes=" + size + "-"}});
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 416);
+    EXPECT_EQ(r->get_header_value("Content-Range"), "bytes */" + size);
+    EXPECT_EQ(r->body.find("export"), std::string::npos);
+    EXPECT_EQ(r->get_header_value_count("Cache-Control"), 1u);
+}
+
 TEST(Pages, PathsOutsideTheFolderHiddenFilesAndUnknownKindsAreNotServed) {
     TempDir t;
     const fs::path ui = make_ui(t.path() / "ui");

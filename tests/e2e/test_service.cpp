@@ -105,6 +105,14 @@ httplib::Result put(httplib::Client& c, const std::string& path, const json& bod
     return c.Put(path, body.dump(), "application/json");
 }
 
+// One storyteller through to the questions, ready for the mic check.
+void walk_to_questions(httplib::Client& c) {
+    ASSERT_EQ(post(c, "/api/v1/session", {{"language", "en"}})->status, 200);
+    ASSERT_EQ(put(c, "/api/v1/session/participants", json::array({{{"name", "Ana"}, {"role", "storyteller"}}}))->status, 200);
+    ASSERT_EQ(put(c, "/api/v1/session/consent", json::array({{{"participant", 0}, {"choice", "private"}, {"typed_name", "Ana"}}}))->status, 200);
+    ASSERT_EQ(put(c, "/api/v1/session/questions", json::array({{{"text", "Where did you grow up?"}}}))->status, 200);
+}
+
 }  // namespace
 
 TEST(Service, TellsSystemdReadyWhenServingPingsTheWatchdogWhileIdleAndStoppingOnSigterm) {
@@ -141,10 +149,7 @@ TEST(Service, KeepsPingingTheWatchdogWhileFramesArriveInARecording) {
     ASSERT_TRUE(sock.wait_for("READY=1", std::chrono::seconds(10)));
 
     auto c = d.client();
-    ASSERT_EQ(post(c, "/api/v1/session", {{"language", "en"}})->status, 200);
-    ASSERT_EQ(put(c, "/api/v1/session/participants", json::array({{{"name", "Ana"}, {"role", "storyteller"}}}))->status, 200);
-    ASSERT_EQ(put(c, "/api/v1/session/consent", json::array({{{"participant", 0}, {"choice", "private"}, {"typed_name", "Ana"}}}))->status, 200);
-    ASSERT_EQ(put(c, "/api/v1/session/questions", json::array({{{"text", "Where did you grow up?"}}}))->status, 200);
+    ASSERT_NO_FATAL_FAILURE(walk_to_questions(c));
     auto r = post(c, "/api/v1/session/mic-check");
     ASSERT_EQ(r->status, 200) << r->body;
     r = post(c, "/api/v1/session/record");
@@ -202,10 +207,7 @@ TEST(Service, StopsPingingTheWatchdogWhileTheAudioPathIsHung) {
     const std::set<int> before = threads_of(pid);
 
     auto c = d.client();
-    ASSERT_EQ(post(c, "/api/v1/session", {{"language", "en"}})->status, 200);
-    ASSERT_EQ(put(c, "/api/v1/session/participants", json::array({{{"name", "Ana"}, {"role", "storyteller"}}}))->status, 200);
-    ASSERT_EQ(put(c, "/api/v1/session/consent", json::array({{{"participant", 0}, {"choice", "private"}, {"typed_name", "Ana"}}}))->status, 200);
-    ASSERT_EQ(put(c, "/api/v1/session/questions", json::array({{{"text", "Where did you grow up?"}}}))->status, 200);
+    ASSERT_NO_FATAL_FAILURE(walk_to_questions(c));
     ASSERT_EQ(post(c, "/api/v1/session/mic-check")->status, 200);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     std::vector<int> audio;

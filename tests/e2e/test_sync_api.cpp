@@ -447,6 +447,33 @@ TEST_F(SyncApi, FilesDownloadWholeAndInRanges) {
     EXPECT_EQ(r->status, 416);
 }
 
+// The librarian's player seeks with Range on the same file-serving as the sync files: a range
+// past the end is refused with 416, not answered with the wrong bytes.
+TEST_F(SyncApi, TheLibrariansStoryAudioAnswersRangesAndRefusesOnePastTheEnd) {
+    httplib::Client a = admin();
+    const std::string bytes = sb::read_file(data_ / "stories" / ids_[0] / "story.opus");
+    const std::string size = std::to_string(bytes.size());
+    const std::string path = "/api/v1/admin/stories/" + ids_[0] + "/audio";
+
+    auto r = a.Get(path);
+    ASSERT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, bytes);
+    EXPECT_EQ(r->get_header_value("Accept-Ranges"), "bytes");
+    EXPECT_EQ(r->get_header_value("Content-Type"), "audio/ogg");
+
+    r = a.Get(path, {{"Range", "bytes=100-199"}});
+    ASSERT_EQ(r->status, 206);
+    EXPECT_EQ(r->body, bytes.substr(100, 100));
+    EXPECT_EQ(r->get_header_value("Content-Range"), "bytes 100-199/" + size);
+
+    r = a.Get(path, {{"Range", "bytes=" + size + "-"}});
+    EXPECT_EQ(r->status, 416);
+    EXPECT_EQ(r->get_header_value("Content-Range"), "bytes */" + size);
+    EXPECT_FALSE(error_of(r).empty());
+    r = a.Get(path, {{"Range", "bytes=999999999-999999999"}});
+    EXPECT_EQ(r->status, 416);
+}
+
 TEST_F(SyncApi, PathsOutsideAStoryAre404) {
     httplib::Client l = laptop(pair().first);
     const std::string id = ids_[0];

@@ -6,7 +6,8 @@
 // while the session lives). Any 401 means the booth ended the session: back to the PIN.
 import {api, ApiError} from '../common/api.js';
 import {S, t} from './strings.js';
-import {h, SessionEnded} from './dom.js';
+import {h} from '../common/dom.js';
+import {SessionEnded} from './dom.js';
 import {renderLogin} from './views/login.js';
 import {renderDashboard} from './views/dashboard.js';
 import {renderStories, renderStory} from './views/stories.js';

@@ -1,32 +1,23 @@
-// Small helpers the admin views share: building elements (text is always set as text, never
-// parsed as HTML, so a story title cannot inject markup), messages, confirmation, formatting.
+// Small helpers the admin views share: messages, fields, loading, confirmation, formatting.
+// Building elements (h) is in ../common/dom.js, shared with the booth's screens.
+import {h} from '../common/dom.js';
 import {S, t} from './strings.js';
-
-// h('button', {type: 'button', onclick: f}, 'Save') -> <button>. Attributes starting with "on"
-// become listeners; `class`, `for`, aria-* and data-* are set as attributes; false/null skip.
-export function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
-    else if (k === 'value') el.value = v;
-    else if (k === 'checked') el.checked = Boolean(v);
-    else el.setAttribute(k, v === true ? '' : String(v));
-  }
-  append(el, children);
-  return el;
-}
-
-function append(el, children) {
-  for (const c of children) {
-    if (c === null || c === undefined || c === false) continue;
-    if (Array.isArray(c)) append(el, c);
-    else el.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-}
 
 // Thrown to a view when its request found the session over; the login is already on screen.
 export class SessionEnded extends Error {}
+
+// GETs what a page shows. When the request fails its reason goes to `msg` and the answer is null,
+// as it is when the page was left meanwhile; a session found over is thrown on.
+export async function load(app, box, msg, path) {
+  try {
+    const data = await app.call('GET', path);
+    return box.alive() ? data : null;
+  } catch (e) {
+    if (e instanceof SessionEnded) throw e;
+    msg.show(e.message, 'error');
+    return null;
+  }
+}
 
 let uid = 0;
 // A fresh id for label/field and aria-describedby pairs.
@@ -65,6 +56,26 @@ export function field(label, control, hint) {
     else control.removeAttribute('aria-invalid');
   };
   return {wrap, input: control, error, setError};
+}
+
+// The new PIN typed twice, in the fields `pin` and `again` (from field()), or null when it is not
+// 4 to 12 digits or the two differ: the reason is shown at the field, which gets the focus.
+export function readNewPin(pin, again) {
+  pin.setError('');
+  again.setError('');
+  const value = pin.input.value.trim();
+  if (!/^[0-9]{4,12}$/.test(value)) {
+    pin.setError(S.login.setupDigits);
+    pin.input.focus();
+    return null;
+  }
+  if (again.input.value.trim() !== value) {
+    again.setError(S.login.setupMismatch);
+    again.input.value = '';
+    again.input.focus();
+    return null;
+  }
+  return value;
 }
 
 // Asks a yes/no question in the page's modal dialog; resolves true for yes.
@@ -121,13 +132,6 @@ export function formatDuration(ms) {
   if (ms === null || ms === undefined) return S.unknown;
   const total = Math.round(ms / 1000);
   return t(S.stories.duration, {m: Math.floor(total / 60), s: total % 60});
-}
-
-export function formatClock(ms) {
-  const total = Math.floor(ms / 1000);
-  const m = Math.floor(total / 60);
-  const s = String(total % 60).padStart(2, '0');
-  return `${m}:${s}`;
 }
 
 export function formatBytes(n) {

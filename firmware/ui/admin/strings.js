@@ -286,7 +286,6 @@ export const S = {
     pinNew: 'New PIN',
     pinRepeat: 'The same PIN again',
     pinSave: 'Change PIN',
-    pinMismatch: 'The two PINs are not the same. Please type them again.',
     pinDone: 'The PIN is changed. Use the new PIN next time you log in.',
   },
 

@@ -7,7 +7,7 @@
 // before they press the button that sends it, and the Saved/Deleted screens' own return to
 // Welcome (the daemon accepts a new start from both).
 import {api, ApiError, qrUrl} from '../common/api.js';
-import {$, $$, clock, h} from './dom.js';
+import {$, $$, clock, h} from '../common/dom.js';
 import {LANGUAGES, entry, language, loadCatalogues, setLanguage, t, translateBoothMessage} from './i18n.js';
 import {Meters} from './meters.js';
 import {chime, unlockAudio} from './chime.js';
@@ -215,9 +215,6 @@ async function startOver() {
 // The languages the booth offers: all the catalogues, narrowed to the booth's `languages`
 // setting when its health report names them.
 let offered = LANGUAGES;
-function offeredLanguages() {
-  return offered;
-}
 
 async function readOfferedLanguages() {
   try {
@@ -233,15 +230,15 @@ async function readOfferedLanguages() {
 
 const welcome = {
   enter(s, previous) {
-    if (previous && previous !== 'welcome') ui.welcomeLanguage = offeredLanguages()[0];
-    if (!offeredLanguages().includes(ui.welcomeLanguage)) ui.welcomeLanguage = offeredLanguages()[0];
+    if (previous && previous !== 'welcome') ui.welcomeLanguage = offered[0];
+    if (!offered.includes(ui.welcomeLanguage)) ui.welcomeLanguage = offered[0];
     if (language() !== ui.welcomeLanguage) setLanguage(ui.welcomeLanguage);
     this.render();
   },
   render() {
     $('#welcome-lead').textContent = t('welcome.lead', {minutes: ui.limitMinutes});
     $('#lang-buttons').replaceChildren(
-      ...offeredLanguages().map((lang) =>
+      ...offered.map((lang) =>
         h('button', {
           type: 'button',
           class: 'lang',
@@ -259,7 +256,6 @@ const welcome = {
       ),
     );
   },
-  update() {},
 };
 
 // ---------- Who is here ----------
@@ -370,7 +366,6 @@ const people = {
     const body = ui.people.map((p) => ({name: p.name.trim(), role: p.role, age_range: p.age_range, relationship: p.relationship.trim(), channel: p.channel}));
     act(button, () => api('PUT', '/api/v1/session/participants', body));
   },
-  update() {},
 };
 
 // ---------- Consent ----------
@@ -433,7 +428,6 @@ const consent = {
     const body = ui.consents.map((x, n) => ({participant: n, choice: x.choice, typed_name: x.typed_name, guardian_name: x.guardian_name}));
     act(button, () => api('PUT', '/api/v1/session/consent', body));
   },
-  update() {},
 };
 
 // ---------- Questions ----------
@@ -551,6 +545,7 @@ const recording = {
 
 const review = {
   duration: 0,
+  seeking: false, // the seek bar is held: playback does not move it
   enter(s) {
     $('#review-timeup').hidden = !ui.endedByItself;
     $('#review-title').value = suggestTitle(s.participants || [], s.questions || []);
@@ -624,15 +619,19 @@ const review = {
 
 // ---------- Saved and Deleted ----------
 
-function countdown(seconds, show) {
+function stopCountdown() {
   clearInterval(ui.returnTimer);
+  ui.returnTimer = null;
+}
+
+function countdown(seconds, show) {
+  stopCountdown();
   let left = seconds;
   show(left);
   ui.returnTimer = setInterval(() => {
     left -= 1;
     if (left <= 0) {
-      clearInterval(ui.returnTimer);
-      ui.returnTimer = null;
+      stopCountdown();
       goWelcome();
     } else {
       show(left);
@@ -659,20 +658,14 @@ const saved = {
       $('#saved-returning').textContent = t('saved.returning', {n});
     });
   },
-  leave() {
-    clearInterval(ui.returnTimer);
-  },
-  update() {},
+  leave: stopCountdown,
 };
 
 const deleted = {
   enter() {
     countdown(DELETED_RETURN_S, () => {});
   },
-  leave() {
-    clearInterval(ui.returnTimer);
-  },
-  update() {},
+  leave: stopCountdown,
 };
 
 const screens = {welcome, people, consent, questions, mic, recording, review, saved, deleted};

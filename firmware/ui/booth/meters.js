@@ -1,7 +1,7 @@
 // Live level meters, one per participant, fed by the booth's `level` events (10 per second).
 // Each meter carries the person's name, a bar, and a worded hint with its own symbol, so
 // "too quiet" and "too loud" never depend on colour alone.
-import {h} from './dom.js';
+import {h} from '../common/dom.js';
 import {t} from './i18n.js';
 
 const FLOOR_DB = -60;        // the bar's empty end

@@ -1,7 +1,7 @@
 // The question picker: curated sets on the left (tap a question to add it, tap again to take it
 // back), the chosen questions on the right in interview order, each with big Move up / Move down
 // / Remove buttons, and a field for the people's own questions.
-import {$, h} from './dom.js';
+import {$, h} from '../common/dom.js';
 import {t} from './i18n.js';
 
 export const MAX_QUESTIONS = 20;

@@ -142,6 +142,13 @@ export async function newPage(browser, {width = 800, height = 480} = {}) {
   return {context, page, errors};
 }
 
+// The console errors left once Chromium's own line for each refused request with one of these
+// HTTP statuses ("Failed to load resource: … status of 409 (Conflict)") is taken out.
+export function withoutRefusals(errors, ...statuses) {
+  const refusal = new RegExp(`^console: Failed to load resource: the server responded with a status of (${statuses.join('|')}) \\([^)]*\\) \\(`);
+  return errors.filter((e) => !refusal.test(e));
+}
+
 export function assertNoConsoleErrors(errors) {
   assert.deepEqual(errors, [], `errors in the browser console:\n${errors.join('\n')}`);
 }

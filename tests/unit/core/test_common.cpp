@@ -6,6 +6,8 @@
 #include "support/support.hpp"
 
 #include <chrono>
+#include <fstream>
+#include <sys/stat.h>
 #include <gtest/gtest.h>
 #include <set>
 
@@ -45,6 +47,19 @@ TEST(Fs, AtomicWriteReplacesWholeFileAndLeavesNoTemporary) {
     sb::write_file_atomic(t / "a.json", "second");
     EXPECT_EQ(sb::read_file(t / "a.json"), "second");
     EXPECT_FALSE(std::filesystem::exists(t / "a.json.tmp"));
+}
+
+TEST(Fs, AnAtomicWriteOfASecretIsNeverWiderThanItsModeEvenOverALeftoverTemporary) {
+    sbtest::TempDir t;
+    // A crash left a world-readable temporary behind: it must not lend its mode to the secret.
+    { std::ofstream(t / "tokens.json.tmp") << "old"; }
+    ASSERT_EQ(::chmod((t / "tokens.json.tmp").c_str(), 0666), 0);
+    sb::write_file_atomic(t / "tokens.json", "{\"booth\": \"secret\"}", 0600);
+    struct stat st {};
+    ASSERT_EQ(::stat((t / "tokens.json").c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    EXPECT_EQ(sb::read_file(t / "tokens.json"), "{\"booth\": \"secret\"}");
+    EXPECT_FALSE(std::filesystem::exists(t / "tokens.json.tmp"));
 }
 
 TEST(Fs, ReadingAMissingFileNamesItInTheError) {

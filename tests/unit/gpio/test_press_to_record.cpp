@@ -50,6 +50,14 @@ protected:
         after(100ms);
     }
     std::string story_id() { return s().snapshot().story_id; }
+    // Ticks the session and pumps the button until the recording has been saved (or time is up).
+    bool until_saved() {
+        return wait_for([&] {
+            s().tick();
+            pump();
+            return state() == SessionState::saved;
+        });
+    }
 };
 
 }  // namespace
@@ -161,11 +169,7 @@ TEST_F(PressTest, TheLongestLengthStopsAndSavesByItself) {
     tap();
     const std::string id = story_id();
     ASSERT_TRUE(mic.feed(3.0));
-    ASSERT_TRUE(wait_for([&] {
-        s().tick();
-        pump();
-        return state() == SessionState::saved;
-    }));
+    ASSERT_TRUE(until_saved());
     auto st = cat.get(id);
     ASSERT_TRUE(st);
     EXPECT_EQ(st->state, "complete");
@@ -180,11 +184,7 @@ TEST_F(PressTest, TheTimeLimitCapsTheLongestLength) {
     tap();
     const std::string id = story_id();
     ASSERT_TRUE(mic.feed(2.0));
-    ASSERT_TRUE(wait_for([&] {
-        s().tick();
-        pump();
-        return state() == SessionState::saved;
-    }));
+    ASSERT_TRUE(until_saved());
     EXPECT_NEAR(static_cast<double>(cat.get(id)->duration_ms.value_or(0)), 1000.0, 50.0);
 }
 

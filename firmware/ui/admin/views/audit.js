@@ -1,6 +1,7 @@
 // The audit log: every librarian action, newest first, a page at a time.
 import {S} from '../strings.js';
-import {h, message, busy, formatWhen, SessionEnded} from '../dom.js';
+import {h} from '../../common/dom.js';
+import {message, busy, formatWhen, load} from '../dom.js';
 
 const PAGE_SIZE = 100;
 
@@ -18,18 +19,11 @@ export async function renderAudit(app) {
   app.focusHeading(box);
 
   let before = 0;
-  const load = async () => {
+  const more = async () => {
     const q = new URLSearchParams({limit: String(PAGE_SIZE)});
     if (before) q.set('before', String(before));
-    let rows;
-    try {
-      rows = await app.call('GET', `/api/v1/admin/audit?${q}`);
-    } catch (e) {
-      if (e instanceof SessionEnded) throw e;
-      msg.show(e.message);
-      return;
-    }
-    if (!box.alive()) return;
+    const rows = await load(app, box, msg, `/api/v1/admin/audit?${q}`);
+    if (!rows) return;
     for (const r of rows) {
       body.append(h('tr', {},
         h('td', {}, formatWhen(r.at)),
@@ -43,6 +37,6 @@ export async function renderAudit(app) {
     table.hidden = body.children.length === 0;
     older.hidden = rows.length < PAGE_SIZE;
   };
-  older.addEventListener('click', () => busy(older, load).catch(() => {}));
-  await load();
+  older.addEventListener('click', () => busy(older, more).catch(() => {}));
+  await more();
 }

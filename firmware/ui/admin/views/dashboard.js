@@ -2,7 +2,8 @@
 // screen), storage, stories, sync laptops, clock, recent problems; and export to a USB drive.
 import {api, ApiError} from '../../common/api.js';
 import {S, t} from '../strings.js';
-import {h, message, busy, formatWhen, formatBytes, SessionEnded} from '../dom.js';
+import {h} from '../../common/dom.js';
+import {message, busy, formatWhen, formatBytes, SessionEnded, load} from '../dom.js';
 
 const LOW_HOURS = 2;       // below this much recording time left, the dashboard warns
 const HEALTH_EVERY_MS = 5000; // the open health route: polling it does not keep a session alive
@@ -135,15 +136,8 @@ export async function renderDashboard(app) {
   const refresh = h('button', {type: 'button', class: 'secondary', onclick: () => renderDashboard(app).catch(() => {})}, S.refresh);
   box.append(h('div', {class: 'page-head'}, h('h1', {}, S.dash.heading), refresh), msg);
   app.focusHeading(box);
-  let d;
-  try {
-    d = await app.call('GET', '/api/v1/admin/dashboard');
-  } catch (e) {
-    if (e instanceof SessionEnded) throw e;
-    msg.show(e.message);
-    return;
-  }
-  if (!box.alive()) return;
+  const d = await load(app, box, msg, '/api/v1/admin/dashboard');
+  if (!d) return;
   app.setBooth(d.booth.name, d.booth.code);
 
   // Microphone and the booth's state now.

@@ -3,7 +3,8 @@
 // number pad types into the PIN field; on a laptop the keyboard does.
 import {api, ApiError} from '../../common/api.js';
 import {S} from '../strings.js';
-import {h, field, message, busy, SessionEnded} from '../dom.js';
+import {h} from '../../common/dom.js';
+import {field, message, busy, SessionEnded, readNewPin} from '../dom.js';
 
 function pinInput(autocomplete) {
   return h('input', {
@@ -94,20 +95,8 @@ function renderSetup(app) {
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    first.setError('');
-    again.setError('');
-    const pin = first.input.value.trim();
-    if (!/^[0-9]{4,12}$/.test(pin)) {
-      first.setError(S.login.setupDigits);
-      first.input.focus();
-      return;
-    }
-    if (again.input.value.trim() !== pin) {
-      again.setError(S.login.setupMismatch);
-      again.input.value = '';
-      again.input.focus();
-      return;
-    }
+    const pin = readNewPin(first, again);
+    if (pin === null) return;
     busy(submit, async () => {
       try {
         await api('POST', '/api/v1/admin/setup-pin', {pin});

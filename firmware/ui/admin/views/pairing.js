@@ -2,7 +2,8 @@
 // already paired, each of which can be revoked.
 import {qrUrl} from '../../common/api.js';
 import {S, t} from '../strings.js';
-import {h, message, busy, confirmAction, formatWhen, formatTime, SessionEnded} from '../dom.js';
+import {h} from '../../common/dom.js';
+import {message, busy, confirmAction, formatWhen, formatTime, SessionEnded, load} from '../dom.js';
 
 export async function renderPairing(app) {
   const box = app.page('pairing');
@@ -40,15 +41,8 @@ export async function renderPairing(app) {
   app.cleanup = () => clearTimeout(expiry);
 
   const drawLaptops = async () => {
-    let list;
-    try {
-      list = await app.call('GET', '/api/v1/admin/pairing');
-    } catch (e) {
-      if (e instanceof SessionEnded) throw e;
-      laptopsMsg.show(e.message, 'error');
-      return;
-    }
-    if (!box.alive()) return;
+    const list = await load(app, box, laptopsMsg, '/api/v1/admin/pairing');
+    if (!list) return;
     if (!list.length) {
       laptops.replaceChildren(h('p', {}, S.pair.none));
       return;

@@ -1,7 +1,8 @@
 // Question sets, per language: rename, add, remove and reorder sets and their questions, then
 // save them all at once (the booth replaces its sets with what is saved).
 import {S, t} from '../strings.js';
-import {h, message, busy, newId, SessionEnded} from '../dom.js';
+import {h} from '../../common/dom.js';
+import {message, busy, newId, SessionEnded, load} from '../dom.js';
 
 const MAX_QUESTIONS = 50; // the booth's limits for one set
 const MAX_SETS = 100;
@@ -12,15 +13,8 @@ export async function renderQuestions(app) {
   const status = message('info');
   box.append(h('h1', {}, S.q.heading), h('p', {}, S.q.intro), msg);
   app.focusHeading(box);
-  let sets;
-  try {
-    sets = await app.call('GET', '/api/v1/admin/questions');
-  } catch (e) {
-    if (e instanceof SessionEnded) throw e;
-    msg.show(e.message);
-    return;
-  }
-  if (!box.alive()) return;
+  let sets = await load(app, box, msg, '/api/v1/admin/questions');
+  if (!sets) return;
   sets = sets.map((s) => ({name: s.name, language: s.language, questions: [...s.questions]}));
 
   let lang = 'en';

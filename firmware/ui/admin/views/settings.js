@@ -3,7 +3,8 @@
 // the one source of truth) and its 422 answer is shown next to the setting it names. Saving
 // never interrupts a recording: a story in progress keeps the settings it started with.
 import {S, t} from '../strings.js';
-import {h, field, message, busy, newId, SessionEnded} from '../dom.js';
+import {h} from '../../common/dom.js';
+import {field, message, busy, newId, SessionEnded, load, readNewPin} from '../dom.js';
 
 const TEXT_KEYS = ['booth-name', 'booth-code', 'time-limit-minutes', 'warning-minutes', 'bitrate', 'idle-timeout-seconds'];
 const INPUT_MODE = {'time-limit-minutes': 'decimal', 'warning-minutes': 'decimal', 'bitrate': 'numeric', 'idle-timeout-seconds': 'numeric'};
@@ -41,15 +42,8 @@ export async function renderSettings(app) {
   const msg = message('error');
   box.append(h('h1', {}, S.set.heading), h('p', {class: 'notice'}, S.set.intro), msg);
   app.focusHeading(box);
-  let current;
-  try {
-    current = await app.call('GET', '/api/v1/admin/settings');
-  } catch (e) {
-    if (e instanceof SessionEnded) throw e;
-    msg.show(e.message);
-    return;
-  }
-  if (!box.alive()) return;
+  const current = await load(app, box, msg, '/api/v1/admin/settings');
+  if (!current) return;
   box.append(settingsForm(app, current, msg), pinForm(app));
 }
 
@@ -165,21 +159,9 @@ function pinForm(app) {
     h('h2', {id: 'pin-h'}, S.set.pinHeading), h('div', {class: 'grid-fields'}, pin.wrap, again.wrap), save, msg);
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    pin.setError('');
-    again.setError('');
     msg.clear();
-    const value = pin.input.value.trim();
-    if (!/^[0-9]{4,12}$/.test(value)) {
-      pin.setError(S.login.setupDigits);
-      pin.input.focus();
-      return;
-    }
-    if (again.input.value.trim() !== value) {
-      again.setError(S.set.pinMismatch);
-      again.input.value = '';
-      again.input.focus();
-      return;
-    }
+    const value = readNewPin(pin, again);
+    if (value === null) return;
     busy(save, async () => {
       try {
         await app.call('PUT', '/api/v1/admin/pin', {pin: value});

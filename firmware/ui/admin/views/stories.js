@@ -1,6 +1,7 @@
 // Stories: the searchable list, and one story (listen, edit, sharing level, withdraw, delete).
 import {S, t} from '../strings.js';
-import {h, field, message, busy, confirmAction, formatWhen, formatDuration, formatClock, formatBytes, newId, SessionEnded} from '../dom.js';
+import {h, clock} from '../../common/dom.js';
+import {field, message, busy, confirmAction, formatWhen, formatDuration, formatBytes, newId, SessionEnded} from '../dom.js';
 
 const PAGE_SIZE = 50;
 
@@ -145,7 +146,7 @@ function drawStory(app, box, s) {
         h('button', {type: 'button', class: 'link', onclick: () => {
           audio.currentTime = m.offset_ms / 1000;
           audio.play().catch(() => {});
-        }}, t(S.story.playFrom, {time: formatClock(m.offset_ms), text: m.text}))))));
+        }}, t(S.story.playFrom, {time: clock(m.offset_ms), text: m.text}))))));
     }
   } else {
     listen.append(h('p', {}, S.story.noAudio));
