@@ -27,5 +27,8 @@ set(ENV{PKG_CONFIG_LIBDIR} /usr/lib/${STORYBOOTH_CROSS_TRIPLET}/pkgconfig:/usr/s
 set(ENV{PKG_CONFIG_PATH} "")
 
 # Test programs (and gtest_discover_tests, which lists the tests at build time) run under
-# user-mode QEMU.
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static -L /usr/${STORYBOOTH_CROSS_TRIPLET})
+# user-mode QEMU, with Debian's multiarch arm64 loader and libraries (/lib/ld-linux-aarch64.so.1,
+# package libc6:arm64, which the -dev:arm64 packages bring). Not with -L /usr/aarch64-linux-gnu:
+# that takes the cross toolchain's ld.so (libc6-arm64-cross) but still the multiarch libc.so.6
+# (through /etc/ld.so.cache), two builds of glibc that do not match, and pthread_create then hangs.
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-aarch64-static)

@@ -33,6 +33,20 @@ Story story_or_404(Context& ctx, const std::string& id) {
 
 std::string actor(Context&) { return "librarian"; }
 
+// One story as the librarian's pages show it: the common view, plus the secret link (never shown
+// on the touchscreen) with its full address when the library's site address is known.
+json admin_story_json(Context& ctx, const Story& s) {
+    json j = story_json(s);
+    if (s.secret_link.empty()) {
+        j["secret_link"] = nullptr;
+    } else {
+        const std::string path = "s/" + s.secret_link + "/";
+        j["secret_link"] = {{"path", path},
+                            {"url", ctx.settings().site_url.empty() ? json(nullptr) : json(ctx.settings().site_url + path)}};
+    }
+    return j;
+}
+
 json settings_json(const Settings& s) {
     json j = json::object();
     for (const auto& k : setting_keys())
@@ -171,7 +185,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
     });
 
     r.add("GET", kStory, Access::admin, [&ctx](const Request& req, Response& res) {
-        web::send_json(res, story_json(story_or_404(ctx, req.matches[1])));
+        web::send_json(res, admin_story_json(ctx, story_or_404(ctx, req.matches[1])));
     });
 
     r.add("PATCH", kStory, Access::admin, [&ctx](const Request& req, Response& res) {
@@ -194,7 +208,32 @@ void add_admin_routes(web::Router& r, Context& ctx) {
                 ctx.catalog->audit(actor(ctx), "share_level_changed", s.id, s.share_level + " -> " + level);
             }
         }
-        web::send_json(res, story_json(story_or_404(ctx, s.id)));
+        web::send_json(res, admin_story_json(ctx, story_or_404(ctx, s.id)));
+    });
+
+    // A secret link: a private story's own unlisted page on the library's site, made by the next
+    // `storysync publish`. Asking again gives the same link; taking it back removes the page.
+    r.add("POST", std::string(kStory) + "/secret-link", Access::admin, [&ctx](const Request& req, Response& res) {
+        Story s = story_or_404(ctx, req.matches[1]);
+        if (s.state == "recording") throw HttpError(409, "This story is still being recorded.");
+        if (s.state == "withdrawn") throw HttpError(409, "This story is withdrawn, so it cannot have a secret link.");
+        if (s.share_level == "community")
+            throw HttpError(409, "This story is shared with the community, so it is already on the website for everyone; "
+                                 "secret links are for private stories.");
+        if (s.secret_link.empty()) {
+            ctx.catalog->set_secret_link(s.id, new_secret_link());
+            ctx.catalog->audit(actor(ctx), "secret_link_made", s.id, "");
+        }
+        web::send_json(res, admin_story_json(ctx, story_or_404(ctx, s.id)));
+    });
+
+    r.add("DELETE", std::string(kStory) + "/secret-link", Access::admin, [&ctx](const Request& req, Response& res) {
+        Story s = story_or_404(ctx, req.matches[1]);
+        if (!s.secret_link.empty()) {
+            ctx.catalog->set_secret_link(s.id, "");
+            ctx.catalog->audit(actor(ctx), "secret_link_removed", s.id, "");
+        }
+        web::send_json(res, admin_story_json(ctx, story_or_404(ctx, s.id)));
     });
 
     r.add("POST", std::string(kStory) + "/withdraw", Access::admin, [&ctx](const Request& req, Response& res) {
@@ -202,7 +241,7 @@ void add_admin_routes(web::Router& r, Context& ctx) {
         if (s.state == "recording") throw HttpError(409, "This story is still being recorded.");
         ctx.catalog->withdraw(s.id);
         ctx.catalog->audit(actor(ctx), "story_withdrawn", s.id, "");
-        web::send_json(res, story_json(*ctx.catalog->get(s.id)));
+        web::send_json(res, admin_story_json(ctx, *ctx.catalog->get(s.id)));
     });
 
     r.add("DELETE", kStory, Access::admin, [&ctx](const Request& req, Response& res) {

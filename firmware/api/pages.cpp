@@ -40,8 +40,8 @@ std::string qr_svg(const std::string& text) {
             if (!(qr->data[y * n + x] & 1)) continue;
             int run = 1;  // a run of dark modules on this row is one rectangle
             while (x + run < n && (qr->data[y * n + x + run] & 1)) ++run;
-            path += "M" + std::to_string(x + quiet) + " " + std::to_string(y + quiet) + "h" + std::to_string(run) + "v1h-" +
-                    std::to_string(run) + "z";
+            path.append("M").append(std::to_string(x + quiet)).append(" ").append(std::to_string(y + quiet))
+                .append("h").append(std::to_string(run)).append("v1h-").append(std::to_string(run)).append("z");
             x += run - 1;
         }
     }

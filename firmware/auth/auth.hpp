@@ -42,7 +42,20 @@ public:
     static constexpr std::chrono::seconds lockout{std::chrono::minutes(5)};
     static constexpr std::size_t min_digits = 4, max_digits = 12;
 
-    PinStore(Catalog& catalog, std::shared_ptr<const Clock> clock);
+    // The Argon2id limits new hashes are made with; a stored hash made with other limits is
+    // rehashed with these at the next right PIN.
+    struct HashCost {
+        unsigned long long ops_limit;
+        std::size_t mem_limit;
+    };
+    // What the booth uses. Always this outside the tests.
+    static constexpr HashCost production_cost{hash_ops_limit, hash_mem_limit};
+    // libsodium's minimum (microseconds): for tests about the PIN rules and the lockout, which
+    // would otherwise spend seconds per hash on a slow or emulated CPU. sb::Error if a PinStore
+    // is given limits below it.
+    static constexpr HashCost cheapest_cost{1, 8u << 10};
+
+    PinStore(Catalog& catalog, std::shared_ptr<const Clock> clock, HashCost cost = production_cost);
 
     bool has_pin() const;
     // Sets (or replaces) the PIN: 4 to 12 digits 0-9, else sb::Error with a reason a librarian
@@ -67,6 +80,7 @@ public:
 private:
     Catalog& catalog_;
     std::shared_ptr<const Clock> clock_;
+    HashCost cost_;
     mutable std::mutex mu_;
 };
 

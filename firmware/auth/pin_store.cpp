@@ -10,9 +10,6 @@
 
 namespace sb::auth {
 
-constexpr unsigned long long kPinOpsLimit = PinStore::hash_ops_limit;
-constexpr std::size_t kPinMemLimit = PinStore::hash_mem_limit;
-
 namespace {
 
 constexpr const char* key_hash = "admin_pin_hash";
@@ -32,18 +29,23 @@ std::int64_t unix_ms(std::chrono::system_clock::time_point t) {
 
 constexpr std::int64_t lockout_ms = std::chrono::duration_cast<std::chrono::milliseconds>(PinStore::lockout).count();
 
-std::string hash_pin(const std::string& pin) {
+std::string hash_pin(const std::string& pin, PinStore::HashCost cost) {
     char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str_alg(out, pin.data(), pin.size(), kPinOpsLimit,
-                              kPinMemLimit, crypto_pwhash_ALG_ARGON2ID13) != 0)
+    if (crypto_pwhash_str_alg(out, pin.data(), pin.size(), cost.ops_limit, cost.mem_limit,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0)
         throw Error("could not hash the PIN: not enough memory");
     return std::string(out);
 }
 
 }  // namespace
 
-PinStore::PinStore(Catalog& catalog, std::shared_ptr<const Clock> clock) : catalog_(catalog), clock_(std::move(clock)) {
+PinStore::PinStore(Catalog& catalog, std::shared_ptr<const Clock> clock, HashCost cost)
+    : catalog_(catalog), clock_(std::move(clock)), cost_(cost) {
     if (!clock_) throw Error("PinStore needs a clock");
+    static_assert(cheapest_cost.ops_limit == crypto_pwhash_argon2id_OPSLIMIT_MIN &&
+                  cheapest_cost.mem_limit == crypto_pwhash_argon2id_MEMLIMIT_MIN);
+    if (cost_.ops_limit < cheapest_cost.ops_limit || cost_.mem_limit < cheapest_cost.mem_limit)
+        throw Error("PinStore: the Argon2id limits are below libsodium's minimum");
     detail::ensure_sodium();
 }
 
@@ -58,7 +60,7 @@ void PinStore::set_pin(const std::string& pin) {
     if (pin.size() < min_digits || pin.size() > max_digits)
         throw Error("The PIN must be " + std::to_string(min_digits) + " to " + std::to_string(max_digits) +
                     " digits long.");
-    std::string hash = hash_pin(pin);
+    std::string hash = hash_pin(pin, cost_);
     std::lock_guard lock(mu_);
     catalog_.set_setting(key_hash, hash);
     catalog_.set_setting(key_locked_until, "0");
@@ -93,10 +95,9 @@ PinStore::Check PinStore::verify(const std::string& pin) {
     if (crypto_pwhash_str_verify(hash.c_str(), pin.data(), pin.size()) == 0) {
         if (failures != 0) catalog_.set_setting(key_failures, "0");
         // A hash made with older (weaker) limits is upgraded while the PIN is at hand.
-        if (crypto_pwhash_str_needs_rehash(hash.c_str(), kPinOpsLimit,
-                                           kPinMemLimit) != 0) {
+        if (crypto_pwhash_str_needs_rehash(hash.c_str(), cost_.ops_limit, cost_.mem_limit) != 0) {
             try {
-                catalog_.set_setting(key_hash, hash_pin(pin));
+                catalog_.set_setting(key_hash, hash_pin(pin, cost_));
             } catch (const Error&) {
                 // The old hash still works; try again next time.
             }

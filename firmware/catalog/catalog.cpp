@@ -98,7 +98,7 @@ std::vector<std::string> clean_keywords(const std::vector<std::string>& in) {
 
 constexpr std::string_view story_columns =
     "SELECT id, code, state, created_at, started_at, ended_at, clock_trusted, duration_ms, title, description, "
-    "language, share_level, note, lufs, true_peak_dbtp, channels, sample_rate, bitrate, updated_at FROM stories ";
+    "language, share_level, note, lufs, true_peak_dbtp, channels, sample_rate, bitrate, updated_at, secret_link FROM stories ";
 
 Story story_from_row(const Statement& st) {
     Story s;
@@ -121,6 +121,7 @@ Story story_from_row(const Statement& st) {
     s.sample_rate = st.int32(16);
     s.bitrate = st.int32(17);
     s.updated_at = st.text(18);
+    s.secret_link = st.text(19);
     return s;
 }
 
@@ -629,6 +630,19 @@ void Catalog::set_share_level(const std::string& id, const std::string& level) {
     Transaction tx(db);
     impl_->require_not_deleted(id, "change the share level of");
     db.prepare("UPDATE stories SET share_level = ?2, updated_at = ?3 WHERE id = ?1").bind_all(id, level, now).run();
+    impl_->log_change(id, now);
+    tx.commit();
+}
+
+void Catalog::set_secret_link(const std::string& id, const std::string& link) {
+    if (!link.empty() && !is_secret_link(link))
+        throw CatalogError("a secret link must be 32 lower-case hex digits", Reason::invalid_argument);
+    std::lock_guard lock(impl_->mu);
+    const Database& db = impl_->db;
+    const std::string now = impl_->now();
+    Transaction tx(db);
+    impl_->require_not_deleted(id, "change the secret link of");
+    db.prepare("UPDATE stories SET secret_link = ?2, updated_at = ?3 WHERE id = ?1").bind_all(id, link, now).run();
     impl_->log_change(id, now);
     tx.commit();
 }

@@ -65,6 +65,7 @@ struct Story {
     std::optional<double> lufs, true_peak_dbtp;
     int channels = 0, sample_rate = 0, bitrate = 0;
     std::string updated_at;      // last change, by the catalog's clock
+    std::string secret_link;     // "" or 32 lower-case hex: a private story's unlisted page (set_secret_link)
     std::vector<Participant> participants;   // in position order
     std::vector<std::string> questions;      // in the order chosen
     std::vector<Marker> markers;             // by offset
@@ -189,6 +190,9 @@ public:
                          const std::vector<std::string>& keywords);
     // The story's share level; the consent records stay as they were signed.
     void set_share_level(const std::string& id, const std::string& level);
+    // Gives the story a secret link (32 lower-case hex digits, e.g. from new_secret_link()) or,
+    // with "", takes it back. Logged as a change, so laptops publish or remove the page.
+    void set_secret_link(const std::string& id, const std::string& link);
 
     // State "withdrawn": kept on the booth, taken out of everything published. Refused while
     // recording or once deleted; a no-op (no change written) if already withdrawn.

@@ -193,13 +193,23 @@ CREATE TABLE sync_laptops (
 );
 )sql";
 
+// v3:
+//   stories.secret_link  "" or 32 lower-case hex digits: the unguessable part of the address of a
+//                        private story's own page on the published site, made only when a
+//                        librarian asks for one (set_secret_link); "" again when taken back.
+constexpr std::string_view schema_v3 = R"sql(
+ALTER TABLE stories ADD COLUMN secret_link TEXT NOT NULL DEFAULT ''
+    CHECK (secret_link = '' OR (length(secret_link) = 32 AND secret_link NOT GLOB '*[^0-9a-f]*'));
+)sql";
+
 // Append new steps here; never change one that has shipped.
-constexpr std::array<Migration, 2> migrations{{
+constexpr std::array<Migration, 3> migrations{{
     {1, "the catalog: stories, participants, consents, questions, markers, keywords, files, "
         "question sets, audit log, settings, counters, change log",
      schema_v1},
     {2, "full-text story search (story_search) and paired sync laptops (sync_laptops)",
      schema_v2},
+    {3, "secret links for private stories (stories.secret_link)", schema_v3},
 }};
 
 [[noreturn]] void refuse_newer(const Database& db, int found, int known) {

@@ -27,10 +27,12 @@ void Sha256::update(const void* data, std::size_t len) {
     EVP_DigestUpdate(impl_->ctx, data, len);
 }
 
-std::string Sha256::hex() {
+namespace {
+
+std::string final_hex(EVP_MD_CTX* ctx) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
-    EVP_DigestFinal_ex(impl_->ctx, md, &n);
+    EVP_DigestFinal_ex(ctx, md, &n);
     static const char* digits = "0123456789abcdef";
     std::string out;
     out.reserve(n * 2);
@@ -41,8 +43,36 @@ std::string Sha256::hex() {
     return out;
 }
 
+}  // namespace
+
+std::string Sha256::hex() { return final_hex(impl_->ctx); }
+
+struct Sha512::Impl {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Impl() { EVP_MD_CTX_free(ctx); }
+};
+
+Sha512::Sha512() : impl_(std::make_unique<Impl>()) {
+    if (!impl_->ctx || EVP_DigestInit_ex(impl_->ctx, EVP_sha512(), nullptr) != 1)
+        throw Error("SHA-512 is not available from OpenSSL");
+}
+
+Sha512::~Sha512() = default;
+
+void Sha512::update(const void* data, std::size_t len) {
+    EVP_DigestUpdate(impl_->ctx, data, len);
+}
+
+std::string Sha512::hex() { return final_hex(impl_->ctx); }
+
 std::string sha256_hex(std::string_view data) {
     Sha256 h;
+    h.update(data.data(), data.size());
+    return h.hex();
+}
+
+std::string sha512_hex(std::string_view data) {
+    Sha512 h;
     h.update(data.data(), data.size());
     return h.hex();
 }

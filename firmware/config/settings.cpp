@@ -91,6 +91,7 @@ const std::vector<SettingInfo>& setting_keys() {
         {"master", "keep a lossless FLAC master: on or off", true},
         {"languages", "languages offered on the Welcome screen (comma-separated: en, es)", true},
         {"idle-timeout-seconds", "screens go back to Welcome after this long untouched (never while recording)", true},
+        {"site-url", "address of the library's story website (storysync publish --base-url), to show secret links in full; empty = unknown", true},
     };
     return keys;
 }
@@ -152,6 +153,12 @@ void apply_setting(Settings& s, const std::string& key, const std::string& raw) 
         s.languages = langs;
     } else if (key == "idle-timeout-seconds") {
         s.idle_timeout_seconds = parse_int(key, v, 30, 3600);
+    } else if (key == "site-url") {
+        const bool web = v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0;
+        if (!v.empty() && (!web || v.size() > 300 || v.size() <= 8 ||
+                           std::any_of(v.begin(), v.end(), [](unsigned char c) { return c <= ' ' || c == 0x7f; })))
+            throw Error("site-url must be empty or a web address starting with https:// (at most 300 characters, no spaces)");
+        s.site_url = v.empty() || v.back() == '/' ? v : v + "/";
     } else {
         throw Error("unknown setting '" + key + "'");
     }
@@ -177,6 +184,7 @@ std::string setting_value(const Settings& s, const std::string& key) {
     if (key == "master") return s.master ? "on" : "off";
     if (key == "languages") return join(s.languages);
     if (key == "idle-timeout-seconds") return std::to_string(s.idle_timeout_seconds);
+    if (key == "site-url") return s.site_url;
     throw Error("unknown setting '" + key + "'");
 }
 

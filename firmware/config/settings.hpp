@@ -35,6 +35,7 @@ struct Settings {
     bool master = true;               // FLAC master on/off
     std::vector<std::string> languages = {"en", "es"};
     int idle_timeout_seconds = 180;   // kiosk screens back to Welcome after this long untouched
+    std::string site_url;             // where the library publishes its story site (ends in '/'); "" = unknown
 };
 
 // One setting as the file and the flags know it.

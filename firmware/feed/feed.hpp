@@ -77,6 +77,15 @@ std::string content_type(const std::string& name);
 
 // True when a story in this state is offered to laptops: "complete" or "recovered".
 bool is_offered_state(const std::string& state);
+// Consent is the law for everything public: true only when the story is offered (not recording,
+// withdrawn or deleted), its share level is "community", it has participants and every one of
+// them consented to community sharing. The one test for the podcast feed, the site's index and
+// pages, and `storysync export --bagit --shared`.
+bool is_shareable(const Story& s);
+// True when a story that is not shareable (but offered) has a secret link a librarian asked for:
+// it gets an unlisted page on the site, and nothing else public.
+bool has_secret_page(const Story& s);
+
 // The story's file called `name`, if the story is offered and lists it.
 std::optional<StoryFile> offered_file(const Story& s, const std::string& name);
 

@@ -157,6 +157,15 @@ std::string content_type(const std::string& name) {
 
 bool is_offered_state(const std::string& state) { return state == "complete" || state == "recovered"; }
 
+bool is_shareable(const Story& s) {
+    if (!is_offered_state(s.state) || s.share_level != "community" || s.participants.empty()) return false;
+    for (const Participant& p : s.participants)
+        if (!p.consent || p.consent->choice != "community") return false;
+    return true;
+}
+
+bool has_secret_page(const Story& s) { return is_offered_state(s.state) && !is_shareable(s) && !s.secret_link.empty(); }
+
 std::optional<StoryFile> offered_file(const Story& s, const std::string& name) {
     if (!is_offered_state(s.state) || !is_story_file_name(name)) return std::nullopt;
     for (const StoryFile& f : s.files)
@@ -211,6 +220,7 @@ json story_to_json(const Story& s) {
             {"sample_rate", s.sample_rate},
             {"bitrate", s.bitrate},
             {"note", s.note},
+            {"secret_link", s.secret_link.empty() ? json(nullptr) : json(s.secret_link)},
             {"participants", people},
             {"questions", s.questions},
             {"markers", markers},
@@ -241,6 +251,11 @@ Story story_from_json(const json& j) {
     s.sample_rate = small_int(o.integer("sample_rate", 0), o.at("sample_rate"));
     s.bitrate = small_int(o.integer("bitrate", 0), o.at("bitrate"));
     s.note = o.text("note");
+    // Booths older than secret links do not send the field at all.
+    if (j.contains("secret_link") && !j.at("secret_link").is_null()) {
+        s.secret_link = o.text("secret_link");
+        if (!is_secret_link(s.secret_link)) bad(o.at("secret_link"), "must be null or 32 lower-case hex digits");
+    }
 
     const json& people = o.list("participants");
     for (std::size_t i = 0; i < people.size(); ++i) {

@@ -11,9 +11,10 @@ build="${STORYBOOTH_BUILD_DIR:-$root/build}"
 build_pkgs=(build-essential cmake ninja-build pkg-config dpkg-dev
   portaudio19-dev libasound2-dev libsndfile1-dev libflac-dev libopus-dev libopusenc-dev libogg-dev
   libopusfile-dev libebur128-dev libsqlite3-dev libssl-dev nlohmann-json3-dev libcli11-dev libspdlog-dev
-  libcpp-httplib-dev libsodium-dev libqrencode-dev libsystemd-dev libgpiod-dev libgtest-dev libgmock-dev
+  libcpp-httplib-dev libsodium-dev libqrencode-dev libsystemd-dev libgpiod-dev libxml2-dev libgtest-dev libgmock-dev
   opus-tools sox espeak-ng)
-test_pkgs=(flac alsa-utils sqlite3 time strace rsync chromium zbar-tools librsvg2-bin systemd)
+test_pkgs=(flac alsa-utils sqlite3 time strace rsync chromium zbar-tools librsvg2-bin systemd
+  ffmpeg python3-podcastparser libxml2-utils)
 
 want=("${build_pkgs[@]}")
 cmake_tests=OFF

@@ -37,7 +37,7 @@ void TokenStore::save(const std::map<std::string, std::string>& all) {
     }
     nlohmann::json j = nlohmann::json::object();
     for (const auto& [k, v] : all) j[k] = v;
-    write_file_atomic(file_, j.dump(2) + "\n", 0600);  // readable by this user only, from the start
+    write_file_atomic(file_, j.dump(2).append(1, '\n'), 0600);  // readable by this user only, from the start
 }
 
 std::optional<std::string> TokenStore::get(const std::string& booth_id) const {

@@ -21,11 +21,12 @@
 
 namespace sb::storysync {
 
+std::filesystem::path library_dir(const Settings& s) { return s.library.empty() ? default_library_dir() : s.library; }
+
 namespace {
 
 using nlohmann::json;
 
-std::filesystem::path library_dir(const Settings& s) { return s.library.empty() ? default_library_dir() : s.library; }
 TokenStore tokens(const Settings& s) { return TokenStore(s.tokens_file.empty() ? default_tokens_file() : s.tokens_file); }
 
 ClientOptions client_options(const Settings& s) {
@@ -293,6 +294,9 @@ int cmd_show(const Settings& s, const std::string& id_or_code, bool as_json) {
         std::printf("  booth:        %s (%s, %s)\n", st.booth_name.c_str(), st.booth_code.c_str(), st.booth_id.c_str());
         std::printf("  id:           %s\n", st.id.c_str());
         std::printf("  state:        %s, %s\n", st.state.c_str(), st.share_level == "community" ? "shared with the community" : "private");
+        if (!text("secret_link").empty())
+            std::printf("  secret link:  s/%s/index.html on the published site (%s)\n", text("secret_link").c_str(),
+                        s.base_url.empty() ? "set base-url to see the whole address" : (s.base_url + (s.base_url.back() == '/' ? "" : "/") + "s/" + text("secret_link") + "/index.html").c_str());
         std::printf("  recorded:     %s%s\n", st.created_at.c_str(),
                     j.value("clock_trusted", false) ? "" : " (the booth's clock was not set)");
         std::printf("  length:       %s\n", duration_text(st.duration_ms).c_str());

@@ -65,6 +65,43 @@ std::string default_config_text() {
 # others, or for testing. 0 means as fast as possible. Default: 0.
 # rate-limit = 0
 
+# ---- Publishing: storysync publish --out FOLDER ----
+# Only stories whose every participant chose to share them are published. Upload the folder's
+# contents to the web address below; the podcast feed is then BASE-URL/feed.xml.
+
+# Web address the published folder is served from (required to publish).
+# base-url = https://library.example.org/stories/
+
+# The podcast's and the website's title, and a sentence or two about it.
+# podcast-title = Stories from the library
+# podcast-description = Stories recorded by visitors in the library's story booth.
+
+# Who makes it (default: the title), and the contact podcast directories use.
+# podcast-author = Springfield Public Library
+# podcast-owner-name = Maria Lopez
+# podcast-email = stories@library.example.org
+
+# Language (en, es, ...), Apple Podcasts category and subcategory, explicit (true/false).
+# podcast-language = en
+# podcast-category = Society & Culture
+# podcast-subcategory = Documentary
+# podcast-explicit = false
+
+# Ask podcast hosts not to import this feed into another account (true/false). Default: true.
+# podcast-locked = true
+
+# Copyright line for the feed. Default: none.
+# podcast-copyright = (c) 2026 Springfield Public Library
+
+# Artwork: a square PNG or JPEG, 1400 to 3000 pixels on a side (Apple Podcasts' rule). Required.
+# podcast-artwork = /home/maria/booth-artwork.png
+
+# ---- Archives: storysync export --bagit FOLDER ----
+# Written into every bag's bag-info.txt.
+# archive-organization = Springfield Public Library
+# archive-contact-email = archives@library.example.org
+# archive-description = Oral history recordings from a library story booth, with consent records.
+
 # The pairing tokens are kept in tokens.json beside this file, readable by you only (mode 0600).
 # They are not a setting: 'storysync pair' and 'storysync unpair' manage them.
 )";

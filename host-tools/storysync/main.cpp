@@ -36,6 +36,25 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     // For testing and throttling; documented in the config file and the volunteer guide.
     app.add_option("--rate-limit", s.rate_limit, "Pace transfers to at most BYTES_PER_S (0: unlimited)")->group("");
+    // Publishing (storysync publish): the podcast channel and the site. Also config-file keys.
+    const char* pub = "Publishing (also config-file keys)";
+    app.add_option("--base-url", s.base_url, "Web address the published folder is served from, e.g. https://library.example.org/stories/")->group(pub);
+    app.add_option("--podcast-title", s.podcast_title, "The podcast's and the website's title")->group(pub)->capture_default_str();
+    app.add_option("--podcast-description", s.podcast_description, "What the podcast is, in a sentence or two")->group(pub);
+    app.add_option("--podcast-author", s.podcast_author, "Who makes it, e.g. the library's name (default: the title)")->group(pub);
+    app.add_option("--podcast-owner-name", s.podcast_owner_name, "Contact name for podcast directories (default: the author)")->group(pub);
+    app.add_option("--podcast-email", s.podcast_email, "Contact email for podcast directories (not shown to listeners by most apps)")->group(pub);
+    app.add_option("--podcast-language", s.podcast_language, "Language of the podcast, e.g. en or es")->group(pub)->capture_default_str();
+    app.add_option("--podcast-category", s.podcast_category, "Apple Podcasts category")->group(pub)->capture_default_str();
+    app.add_option("--podcast-subcategory", s.podcast_subcategory, "Apple Podcasts subcategory (empty: none)")->group(pub)->capture_default_str();
+    app.add_option("--podcast-explicit", s.podcast_explicit, "Whether episodes are marked explicit (true/false)")->group(pub)->capture_default_str();
+    app.add_option("--podcast-locked", s.podcast_locked, "Ask podcast hosts not to import the feed elsewhere (true/false)")->group(pub)->capture_default_str();
+    app.add_option("--podcast-copyright", s.podcast_copyright, "Copyright line for the feed")->group(pub);
+    app.add_option("--podcast-artwork", s.podcast_artwork, "Square PNG or JPEG, 1400 to 3000 pixels on a side")->group(pub);
+    const char* arc = "Archives (also config-file keys)";
+    app.add_option("--archive-organization", s.archive_organization, "Source-Organization in a bag's bag-info.txt")->group(arc);
+    app.add_option("--archive-contact-email", s.archive_contact_email, "Contact-Email in a bag's bag-info.txt")->group(arc);
+    app.add_option("--archive-description", s.archive_description, "External-Description in a bag's bag-info.txt")->group(arc)->capture_default_str();
     auto* print_config_flag = app.add_flag("--print-config", print_config, "Print the commented config file and exit");
     app.require_subcommand(0, 1);
 
@@ -80,7 +99,26 @@ int main(int argc, char** argv) {
 
     auto* verify = app.add_subcommand("verify", "Re-hash every file in the library; exit non-zero if any is missing or damaged.");
 
-    for (auto* sub : {pair, booths, unpair, pull, list, show, search, verify}) sub->fallthrough();
+    std::filesystem::path publish_out, publish_check;
+    auto* publish = app.add_subcommand(
+        "publish", "Make the podcast feed and website of every story whose participants all chose to share it.");
+    auto* out_opt = publish->add_option("--out", publish_out, "Folder to publish into (created if missing; upload it to --base-url)");
+    auto* check_opt = publish->add_option("--check", publish_check, "Check a published folder instead, listing every problem");
+    out_opt->excludes(check_opt);
+
+    std::filesystem::path bag_out, bag_verify;
+    std::vector<std::string> bag_stories;
+    bool bag_all = false, bag_shared = false;
+    auto* exp = app.add_subcommand("export", "Package stories for an archive as a BagIt bag, or check a bag.");
+    auto* bagit_opt = exp->add_option("--bagit", bag_out, "Write a BagIt bag to this new folder");
+    auto* story_opt = exp->add_option("--story", bag_stories, "A story to include: its id or code (repeat for more)");
+    auto* all_opt = exp->add_flag("--all", bag_all, "Include every story in the library (private ones too)");
+    auto* shared_opt = exp->add_flag("--shared", bag_shared, "Include only stories whose participants all chose to share them");
+    auto* verify_opt = exp->add_option("--verify", bag_verify, "Check the bag in this folder: completeness and every checksum");
+    verify_opt->excludes(bagit_opt)->excludes(story_opt)->excludes(all_opt)->excludes(shared_opt);
+    all_opt->excludes(story_opt);
+
+    for (auto* sub : {pair, booths, unpair, pull, list, show, search, verify, publish, exp}) sub->fallthrough();
 
     try {
         app.parse(argc, argv);
@@ -116,6 +154,26 @@ int main(int argc, char** argv) {
             return cmd_list(s, "", "", text, search_json);
         }
         if (*verify) return cmd_verify(s);
+        if (*publish) {
+            if (*check_opt) return cmd_publish_check(s, publish_check);
+            if (!*out_opt) {
+                std::fprintf(stderr, "storysync: publish needs --out DIR (or --check DIR) (see 'storysync publish --help')\n");
+                return 2;
+            }
+            return cmd_publish(s, publish_out);
+        }
+        if (*exp) {
+            if (*verify_opt) return cmd_verify_bag(s, bag_verify);
+            if (!*bagit_opt) {
+                std::fprintf(stderr, "storysync: export needs --bagit OUT (or --verify BAG) (see 'storysync export --help')\n");
+                return 2;
+            }
+            if (!bag_all && !bag_shared && bag_stories.empty()) {
+                std::fprintf(stderr, "storysync: say which stories: --story ID (repeatable), --all or --shared\n");
+                return 2;
+            }
+            return cmd_export_bagit(s, bag_out, bag_stories, bag_shared);
+        }
         std::fprintf(stderr, "storysync: choose a command (see 'storysync --help')\n");
         return 2;
     } catch (const std::exception& e) {

@@ -145,4 +145,27 @@ void ProgressDisplay::draw(bool force) {
     drawn_ = true;
 }
 
+void StatusLine::show(const std::string& text, bool force) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (!force && drawn_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    std::string line = text.size() > 100 ? text.substr(0, 97) + "..." : text;
+    std::fprintf(out_, "\r\033[K%s", line.c_str());
+    std::fflush(out_);
+    drawn_ = true;
+}
+
+void StatusLine::clear() {
+    if (!drawn_) return;
+    std::fputs("\r\033[K", out_);
+    std::fflush(out_);
+    drawn_ = false;
+}
+
+std::string bytes_of(std::uint64_t done, std::uint64_t total) {
+    const int pct = total ? static_cast<int>(done * 100 / total) : 100;
+    return std::to_string(pct) + "%  " + human_bytes(done) + " of " + human_bytes(total);
+}
+
 }  // namespace sb::storysync

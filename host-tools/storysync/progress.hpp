@@ -17,6 +17,28 @@ std::string human_bytes(std::uint64_t n);
 // "0:07", "12:30", "1:02:03".
 std::string human_duration(double seconds);
 
+// One status line redrawn in place on a terminal (at most 10 times a second; always for
+// `force`), e.g. "Bagging  45%  900 MB of 2.0 GB  MAIN-0003 master.flac". Shows nothing when
+// `on` is false (not a terminal), so logs get only the lines the command prints itself.
+class StatusLine {
+public:
+    StatusLine(std::FILE* out, bool on) : out_(out), on_(on) {}
+    ~StatusLine() { clear(); }
+    StatusLine(const StatusLine&) = delete;
+    StatusLine& operator=(const StatusLine&) = delete;
+    void show(const std::string& text, bool force = false);
+    void clear();
+
+private:
+    std::FILE* out_;
+    bool on_;
+    bool drawn_ = false;
+    std::chrono::steady_clock::time_point last_{};
+};
+
+// "45%  900 MB of 2.0 GB" (a bar's words for bytes done of a total).
+std::string bytes_of(std::uint64_t done, std::uint64_t total);
+
 class ProgressDisplay : public PullListener {
 public:
     // `lines` gets the per-story and summary lines; `bars` (when a terminal) the redrawn bars.

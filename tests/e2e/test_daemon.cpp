@@ -3,6 +3,7 @@
 #include "e2e/daemon.hpp"
 
 #include <gtest/gtest.h>
+#include <regex>
 
 using namespace sbtest;
 using nlohmann::json;
@@ -373,9 +374,34 @@ TEST(Admin, SearchEditWithdrawAndDeleteAStory) {
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(body_json(r)["title"], "Summers on the Río");
     EXPECT_EQ(a.Get("/api/v1/admin/stories/" + id + "/audio")->status, 200);
+
+    // A secret link for the private story: made once, shown in full once the site's address is known.
+    r = a.Patch("/api/v1/admin/stories/" + id, json{{"share_level", "private"}}.dump(), "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_TRUE(body_json(r)["secret_link"].is_null());
+    r = a.Post("/api/v1/admin/stories/" + id + "/secret-link", "", "application/json");
+    ASSERT_EQ(r->status, 200) << r->body;
+    const std::string path = body_json(r)["secret_link"]["path"];
+    EXPECT_TRUE(std::regex_match(path, std::regex("s/[0-9a-f]{32}/"))) << path;
+    EXPECT_TRUE(body_json(r)["secret_link"]["url"].is_null());
+    EXPECT_EQ(body_json(a.Post("/api/v1/admin/stories/" + id + "/secret-link", "", "application/json"))["secret_link"]["path"], path);
+    ASSERT_EQ(a.Put("/api/v1/admin/settings", json{{"site-url", "https://library.example.org/stories"}}.dump(), "application/json")->status, 200);
+    EXPECT_EQ(body_json(a.Get("/api/v1/admin/stories/" + id))["secret_link"]["url"], "https://library.example.org/stories/" + path);
+    EXPECT_EQ(a.Put("/api/v1/admin/settings", json{{"site-url", "javascript:alert(1)"}}.dump(), "application/json")->status, 422);
+    {
+        auto cat = sb::Catalog::open(t / "data" / "catalog.db");
+        EXPECT_EQ("s/" + cat.get(id)->secret_link + "/", path);
+        EXPECT_EQ(cat.changes_since(0, 1000).back().kind, "upsert");  // laptops hear of it
+    }
+    r = a.Delete("/api/v1/admin/stories/" + id + "/secret-link");
+    ASSERT_EQ(r->status, 200) << r->body;
+    EXPECT_TRUE(body_json(r)["secret_link"].is_null());
+    ASSERT_EQ(a.Post("/api/v1/admin/stories/" + id + "/secret-link", "", "application/json")->status, 200);
+
     r = a.Post("/api/v1/admin/stories/" + id + "/withdraw", "", "application/json");
     ASSERT_EQ(r->status, 200) << r->body;
     EXPECT_EQ(body_json(r)["state"], "withdrawn");
+    EXPECT_EQ(a.Post("/api/v1/admin/stories/" + id + "/secret-link", "", "application/json")->status, 409);
     {
         auto cat = sb::Catalog::open(t / "data" / "catalog.db");
         auto ch = cat.changes_since(0, 1000);
@@ -389,7 +415,7 @@ TEST(Admin, SearchEditWithdrawAndDeleteAStory) {
     auto audit = body_json(a.Get("/api/v1/admin/audit"));
     std::vector<std::string> actions;
     for (const auto& e : audit) actions.push_back(e["action"]);
-    for (const char* want : {"story_edited", "story_withdrawn", "story_deleted", "login"})
+    for (const char* want : {"story_edited", "secret_link_made", "secret_link_removed", "story_withdrawn", "story_deleted", "login"})
         EXPECT_NE(std::find(actions.begin(), actions.end(), want), actions.end()) << want;
     EXPECT_EQ(a.Get("/api/v1/admin/stories/not-a-uuid")->status, 404);
 }

@@ -174,6 +174,17 @@ export const S = {
     shareSame: 'The sharing level is already {level}.',
     shareNotAll: 'Not every participant chose to share this story. Share it only if they have all agreed since.',
     shareDone: 'Sharing level changed to: {level}.',
+    secretCard: 'Secret link',
+    secretHint: 'A private story can have its own page on the library’s story website, at an address nobody can guess. It is not listed on the website or in the podcast, and search engines are asked not to show it. Make one only when the participants ask, and give the address only to the people they name.',
+    secretNone: 'This story has no secret link.',
+    secretMake: 'Make a secret link',
+    secretMade: 'Secret link made. The page appears after the next publish from a laptop.',
+    secretAddress: 'Address of the page:',
+    secretPathOnly: 'Add this to the end of your story website’s address (set it under Settings to see the whole address):',
+    secretRemove: 'Take the secret link back',
+    secretRemoveConfirm: 'Take back the secret link of “{title}”? Its page is removed at the next publish, and the address stops working for good.',
+    secretRemoveYes: 'Take it back',
+    secretRemoved: 'The secret link is taken back. The page is removed at the next publish.',
     people: 'Participants',
     role: {interviewer: 'Interviewer', storyteller: 'Storyteller'},
     ageRange: 'Age range',
@@ -246,6 +257,7 @@ export const S = {
       'master': 'Keep a lossless master copy (FLAC) for archives',
       'languages': 'Languages offered on the Welcome screen',
       'idle-timeout-seconds': 'Back to Welcome after no touch for (seconds)',
+      'site-url': 'Address of the library’s story website (optional)',
     },
     hints: {
       'booth-name': 'Shown to visitors and written into every story.',
@@ -256,6 +268,7 @@ export const S = {
       'master': 'Uses about ten times more space, and keeps each microphone separate for editing.',
       'languages': 'Choose at least one.',
       'idle-timeout-seconds': 'From 30 to 3600. Never while recording.',
+      'site-url': 'Where your volunteer publishes the stories, e.g. https://library.example.org/stories/. Used to show secret links in full.',
     },
     // How the booth's own rule messages name each setting ("time-limit-minutes must be …").
     names: {
@@ -267,6 +280,7 @@ export const S = {
       'master': 'The master copy',
       'languages': 'The languages',
       'idle-timeout-seconds': 'The time before going back to Welcome',
+      'site-url': 'The website address',
     },
     // The booth's rules for each setting, checked on the page before anything is sent.
     rules: {
@@ -276,6 +290,7 @@ export const S = {
       'warning-minutes': 'Each warning must be a number of minutes from 0.01 to 59, separated by commas.',
       'bitrate': 'The quality must be a whole number from 16000 to 256000.',
       'idle-timeout-seconds': 'The time before going back to Welcome must be a whole number of seconds from 30 to 3600.',
+      'site-url': 'The website address must be empty or start with https:// and have no spaces.',
     },
     langNames: {en: 'English', es: 'Spanish'},
     langNone: 'Choose at least one language for visitors.',

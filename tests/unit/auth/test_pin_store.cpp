@@ -1,8 +1,10 @@
 // The librarian PIN: format, Argon2id storage, and the booth-wide lockout.
 //
-// A real Argon2id hash (interactive limits) takes ~70 ms, so the lockout tests plant a hash made
-// with libsodium's minimum limits instead: the lockout logic does not care what the hash cost,
-// and the whole binary stays fast. Only the tests about hashing itself pay for real hashes.
+// A hash with the booth's limits takes ~70 ms here and seconds on an emulated CPU (qemu-user, for
+// the arm64 build), so the tests about the PIN rules and the lockout use a PinStore that hashes
+// with libsodium's minimum limits (PinStore::cheapest_cost) and plant hashes made that cheaply:
+// the logic does not care what the hash cost. The tests about hashing itself use the booth's
+// own limits (PinStore::production_cost, the default).
 #include "auth_test_util.hpp"
 
 #include "common/error.hpp"
@@ -17,6 +19,9 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 using Result = PinStore::Result;
+
+// For the tests about rules and counting; the hashing tests construct PinStore without it.
+constexpr PinStore::HashCost logic_cost = PinStore::cheapest_cost;
 
 namespace {
 
@@ -57,7 +62,7 @@ protected:
 }  // namespace
 
 TEST_F(PinStoreTest, ThereIsNoPinUntilOneIsSet) {
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     EXPECT_FALSE(pins.has_pin());
     EXPECT_EQ(pins.verify("1234").result, Result::no_pin);
     EXPECT_EQ(catalog().setting("admin_pin_failures", "0"), "0");  // not counted as a failure
@@ -75,7 +80,7 @@ TEST_F(PinStoreTest, TheRightPinVerifiesAndAWrongOneDoesNot) {
 }
 
 TEST_F(PinStoreTest, APinMustBeFourToTwelveDigits) {
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     for (const char* bad : {"", "1", "123", "1234567890123"})
         EXPECT_THAT(error_for(pins, bad), HasSubstr("4 to 12 digits")) << bad;
     for (const char* bad : {"12a4", "12 34", " 1234", "1234 ", "-1234", "+1234", "12.34", "abcd", "١٢٣٤", "１２３４"})
@@ -94,7 +99,7 @@ TEST_F(PinStoreTest, TheStoredHashIsArgon2idAndNeverThePin) {
     const std::string hash = catalog().setting("admin_pin_hash", "");
     EXPECT_THAT(hash, StartsWith("$argon2id$"));
     EXPECT_NE(hash, the_pin);
-    // libsodium's interactive limits: 64 MiB, 2 passes.
+    // The booth's own limits (PinStore::production_cost): a PinStore made without a cost uses them.
     EXPECT_EQ(crypto_pwhash_str_needs_rehash(hash.c_str(), sb::auth::PinStore::hash_ops_limit,
                                              sb::auth::PinStore::hash_mem_limit),
               0);
@@ -104,7 +109,7 @@ TEST_F(PinStoreTest, TheStoredHashIsArgon2idAndNeverThePin) {
 
 TEST_F(PinStoreTest, SettingANewPinReplacesTheOldOneAndLiftsALock) {
     plant_cheap_pin();
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     lock_out(pins);
     pins.set_pin("97531");
     EXPECT_EQ(pins.verify("97531").result, Result::ok);
@@ -113,7 +118,7 @@ TEST_F(PinStoreTest, SettingANewPinReplacesTheOldOneAndLiftsALock) {
 
 TEST_F(PinStoreTest, EachWrongPinCountsDownTheAttemptsLeft) {
     plant_cheap_pin();
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     for (int left = PinStore::max_attempts - 1; left >= 1; --left) {
         PinStore::Check c = pins.verify(not_the_pin);
         EXPECT_EQ(c.result, Result::wrong);
@@ -125,7 +130,7 @@ TEST_F(PinStoreTest, EachWrongPinCountsDownTheAttemptsLeft) {
 
 TEST_F(PinStoreTest, FiveWrongPinsLockLoginAndEvenTheRightPinIsRefused) {
     plant_cheap_pin();
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     for (int i = 1; i < PinStore::max_attempts; ++i) ASSERT_EQ(pins.verify(not_the_pin).result, Result::wrong);
     PinStore::Check fifth = pins.verify(not_the_pin);
     EXPECT_EQ(fifth.result, Result::locked);
@@ -145,7 +150,7 @@ TEST_F(PinStoreTest, FiveWrongPinsLockLoginAndEvenTheRightPinIsRefused) {
 
 TEST_F(PinStoreTest, TheLockLiftsAfterFiveMinutesWithAFreshSetOfAttempts) {
     plant_cheap_pin();
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     lock_out(pins);
     clock_->advance(5min);
     PinStore::Check c = pins.verify(not_the_pin);
@@ -157,18 +162,18 @@ TEST_F(PinStoreTest, TheLockLiftsAfterFiveMinutesWithAFreshSetOfAttempts) {
 TEST_F(PinStoreTest, TheLockAndTheCountSurviveARestart) {
     plant_cheap_pin();
     {
-        PinStore pins(catalog(), clock_);
+        PinStore pins(catalog(), clock_, logic_cost);
         for (int i = 0; i < 3; ++i) pins.verify(not_the_pin);
     }
     reopen();
     {
-        PinStore pins(catalog(), clock_);
+        PinStore pins(catalog(), clock_, logic_cost);
         EXPECT_EQ(pins.verify(not_the_pin).attempts_left, 1);
         EXPECT_EQ(pins.verify(not_the_pin).result, Result::locked);
     }
     reopen();
     clock_->advance(2min);
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     PinStore::Check c = pins.verify(the_pin);
     EXPECT_EQ(c.result, Result::locked);
     EXPECT_EQ(c.locked_seconds, 180);
@@ -176,8 +181,8 @@ TEST_F(PinStoreTest, TheLockAndTheCountSurviveARestart) {
 
 TEST_F(PinStoreTest, TheCountIsForTheWholeBoothNotPerClient) {
     plant_cheap_pin();
-    PinStore touchscreen(catalog(), clock_);
-    PinStore lan(catalog(), clock_);
+    PinStore touchscreen(catalog(), clock_, logic_cost);
+    PinStore lan(catalog(), clock_, logic_cost);
     for (int i = 0; i < 3; ++i) touchscreen.verify(not_the_pin);
     EXPECT_EQ(lan.verify(not_the_pin).attempts_left, 1);
     EXPECT_EQ(lan.verify(not_the_pin).result, Result::locked);
@@ -186,7 +191,7 @@ TEST_F(PinStoreTest, TheCountIsForTheWholeBoothNotPerClient) {
 
 TEST_F(PinStoreTest, TheRightPinResetsTheCount) {
     plant_cheap_pin();
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     for (int i = 0; i < PinStore::max_attempts - 1; ++i) pins.verify(not_the_pin);
     EXPECT_EQ(pins.verify(the_pin).result, Result::ok);
     EXPECT_EQ(pins.verify(not_the_pin).attempts_left, PinStore::max_attempts - 1);
@@ -194,7 +199,7 @@ TEST_F(PinStoreTest, TheRightPinResetsTheCount) {
 
 TEST_F(PinStoreTest, AClockThatJumpsBackDoesNotStretchTheLock) {
     plant_cheap_pin();
-    PinStore pins(catalog(), clock_);
+    PinStore pins(catalog(), clock_, logic_cost);
     lock_out(pins);
     clock_->advance(-24h * 365);  // e.g. NTP correcting a clock that ran far ahead
     PinStore::Check c = pins.verify(the_pin);
@@ -215,4 +220,20 @@ TEST_F(PinStoreTest, AHashWithWeakerLimitsIsUpgradedOnTheNextRightPin) {
     EXPECT_EQ(crypto_pwhash_str_needs_rehash(upgraded.c_str(), sb::auth::PinStore::hash_ops_limit,
                                              sb::auth::PinStore::hash_mem_limit),
               0);
+}
+
+TEST_F(PinStoreTest, AStoreHashesWithTheLimitsItIsGiven) {
+    PinStore pins(catalog(), clock_, logic_cost);
+    pins.set_pin(the_pin);
+    const std::string hash = catalog().setting("admin_pin_hash", "");
+    EXPECT_THAT(hash, StartsWith("$argon2id$"));
+    EXPECT_EQ(crypto_pwhash_str_needs_rehash(hash.c_str(), logic_cost.ops_limit, logic_cost.mem_limit), 0);
+    EXPECT_NE(crypto_pwhash_str_needs_rehash(hash.c_str(), PinStore::production_cost.ops_limit,
+                                             PinStore::production_cost.mem_limit),
+              0);
+}
+
+TEST_F(PinStoreTest, LimitsBelowLibsodiumsMinimumAreRefused) {
+    EXPECT_THROW(PinStore(catalog(), clock_, {0, PinStore::cheapest_cost.mem_limit}), Error);
+    EXPECT_THROW(PinStore(catalog(), clock_, {PinStore::cheapest_cost.ops_limit, 1024}), Error);
 }

@@ -1,5 +1,6 @@
 // The change log that sync reads: one row per change, seqs strictly increasing and never reused.
 #include "catalog_test_util.hpp"
+#include "common/ids.hpp"
 
 #include <gmock/gmock.h>
 
@@ -37,6 +38,7 @@ TEST_F(ChangeLogTest, EachChangeWritesExactlyOneUpsertWithAHigherSeq) {
         [&] { cat.finish_story(s.id, complete_finish()); },
         [&] { cat.update_metadata(s.id, "title", "description", {"k"}); },
         [&] { cat.set_share_level(s.id, "private"); },
+        [&] { cat.set_secret_link(s.id, new_secret_link()); },
         [&] { cat.finish_story(s.id, complete_finish()); },  // finishing again (e.g. after a tag rewrite)
     };
     for (const auto& edit : edits) {
@@ -51,8 +53,25 @@ TEST_F(ChangeLogTest, EachChangeWritesExactlyOneUpsertWithAHigherSeq) {
         EXPECT_EQ(cat.latest_seq(), last);
     }
     std::vector<Change> all = all_changes(cat);
-    EXPECT_EQ(all.size(), 6u);
+    EXPECT_EQ(all.size(), 7u);
     expect_strictly_increasing(all);
+}
+
+TEST_F(ChangeLogTest, ASecretLinkIsKeptTakenBackAndRefusedWhenMalformed) {
+    Catalog cat = open_catalog();
+    Story s = cat.create_story(two_person_story());
+    cat.finish_story(s.id, complete_finish());
+    EXPECT_EQ(cat.get(s.id)->secret_link, "");
+    const std::string link = new_secret_link();
+    EXPECT_TRUE(is_secret_link(link));
+    EXPECT_NE(link, new_secret_link());
+    cat.set_secret_link(s.id, link);
+    EXPECT_EQ(cat.get(s.id)->secret_link, link);
+    for (const std::string& bad : {std::string("abc"), std::string(32, 'G'), std::string(31, 'a') + "/", std::string(33, 'a')})
+        EXPECT_THROW(cat.set_secret_link(s.id, bad), CatalogError) << bad;
+    EXPECT_EQ(cat.get(s.id)->secret_link, link);
+    cat.set_secret_link(s.id, "");
+    EXPECT_EQ(cat.get(s.id)->secret_link, "");
 }
 
 TEST_F(ChangeLogTest, SettingsAuditAndQuestionSetsAreNotStoryChanges) {

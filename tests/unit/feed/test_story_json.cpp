@@ -1,6 +1,7 @@
 // STORY, BOOTH and ENTRY JSON of the sync protocol: what the booth sends, and how strictly a
 // reader checks what it is given.
 #include "feed_test_util.hpp"
+#include "common/ids.hpp"
 
 #include <gmock/gmock.h>
 
@@ -37,7 +38,8 @@ TEST_F(StoryJson, HasExactlyTheFieldsOfTheProtocol) {
     EXPECT_EQ(keys(j), (std::set<std::string>{"id", "code", "state", "title", "description", "language", "share_level",
                                               "created_at", "started_at", "ended_at", "updated_at", "clock_trusted",
                                               "duration_ms", "lufs", "true_peak_dbtp", "channels", "sample_rate", "bitrate",
-                                              "note", "participants", "questions", "markers", "keywords", "files"}));
+                                              "note", "secret_link", "participants", "questions", "markers", "keywords", "files"}));
+    EXPECT_TRUE(j["secret_link"].is_null());
     EXPECT_EQ(keys(j["participants"][0]),
               (std::set<std::string>{"name", "role", "age_range", "relationship", "channel", "consent"}));
     EXPECT_EQ(keys(j["participants"][0]["consent"]),
@@ -63,6 +65,53 @@ TEST_F(StoryJson, RoundTripsEveryField) {
     EXPECT_EQ(back.files[1].size, 7000u);
     EXPECT_EQ(back.participants[0].consent->typed_name, "Rosa Díaz");
     EXPECT_EQ(back.markers[0].offset_ms, 1500);
+}
+
+TEST_F(StoryJson, ASecretLinkRoundTripsAndAnOlderBoothMayLeaveItOut) {
+    Story s = finished_story("Kitchen songs");
+    s.secret_link = new_secret_link();
+    const json j = feed::story_to_json(s);
+    EXPECT_EQ(j["secret_link"], s.secret_link);
+    EXPECT_EQ(feed::story_from_json(j).secret_link, s.secret_link);
+    json old = j;
+    old.erase("secret_link");
+    EXPECT_EQ(feed::story_from_json(old).secret_link, "");
+    json bad = j;
+    bad["secret_link"] = "../../etc";
+    EXPECT_THAT(error_of([&] { feed::story_from_json(bad); }), HasSubstr("story.secret_link"));
+}
+
+TEST_F(StoryJson, OnlyAFinishedStoryWithEveryConsentForCommunityIsShareable) {
+    Story s = finished_story("Shared");
+    for (auto& p : s.participants) p.consent->choice = "community";
+    s.share_level = "community";
+    EXPECT_TRUE(feed::is_shareable(s));
+    Story one_no = s;
+    one_no.participants[1].consent->choice = "private";
+    EXPECT_FALSE(feed::is_shareable(one_no));
+    Story no_consent = s;
+    no_consent.participants[0].consent.reset();
+    EXPECT_FALSE(feed::is_shareable(no_consent));
+    Story nobody = s;
+    nobody.participants.clear();
+    EXPECT_FALSE(feed::is_shareable(nobody));
+    Story private_level = s;
+    private_level.share_level = "private";
+    EXPECT_FALSE(feed::is_shareable(private_level));
+    for (const char* state : {"withdrawn", "deleted", "recording"}) {
+        Story other = s;
+        other.state = state;
+        EXPECT_FALSE(feed::is_shareable(other)) << state;
+        other.secret_link = new_secret_link();
+        EXPECT_FALSE(feed::has_secret_page(other)) << state;
+    }
+    Story secret = private_level;
+    EXPECT_FALSE(feed::has_secret_page(secret));
+    secret.secret_link = new_secret_link();
+    EXPECT_TRUE(feed::has_secret_page(secret));
+    Story shared_with_link = s;
+    shared_with_link.secret_link = new_secret_link();
+    EXPECT_FALSE(feed::has_secret_page(shared_with_link));  // its page is the public one
 }
 
 TEST_F(StoryJson, UnknownNumbersAndMissingConsentAreNull) {

@@ -6,8 +6,8 @@ import {S, t} from '../strings.js';
 import {h} from '../../common/dom.js';
 import {field, message, busy, newId, SessionEnded, load, readNewPin} from '../dom.js';
 
-const TEXT_KEYS = ['booth-name', 'booth-code', 'time-limit-minutes', 'warning-minutes', 'bitrate', 'idle-timeout-seconds'];
-const INPUT_MODE = {'time-limit-minutes': 'decimal', 'warning-minutes': 'decimal', 'bitrate': 'numeric', 'idle-timeout-seconds': 'numeric'};
+const TEXT_KEYS = ['booth-name', 'booth-code', 'time-limit-minutes', 'warning-minutes', 'bitrate', 'idle-timeout-seconds', 'site-url'];
+const INPUT_MODE = {'site-url': 'url', 'time-limit-minutes': 'decimal', 'warning-minutes': 'decimal', 'bitrate': 'numeric', 'idle-timeout-seconds': 'numeric'};
 
 const NUMBER = /^[0-9]+(\.[0-9]+)?$/;
 const WHOLE = /^[0-9]+$/;
@@ -22,6 +22,7 @@ const RULES = {
   'warning-minutes': (v) => v.split(',').map((x) => x.trim()).filter(Boolean).every((x) => inRange(x, NUMBER, 0.01, 59)),
   'bitrate': (v) => inRange(v, WHOLE, 16000, 256000),
   'idle-timeout-seconds': (v) => inRange(v, WHOLE, 30, 3600),
+  'site-url': (v) => v === '' || (/^https?:\/\/[^\s]+$/.test(v) && v.length <= 300),
 };
 
 // "time-limit-minutes must be a number …" -> ['time-limit-minutes', 'The longest recording must be a number …']

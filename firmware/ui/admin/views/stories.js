@@ -154,6 +154,7 @@ function drawStory(app, box, s) {
   box.append(listen);
 
   box.append(h('div', {class: 'two-col'}, editSection(app, s, editable, title), shareSection(app, s, editable, box)));
+  if (editable && s.share_level === 'private' && s.state !== 'withdrawn') box.append(secretSection(app, s));
   box.append(peopleSection(s), questionsSection(s), detailsSection(s));
   if (editable) box.append(manageSection(app, s));
   app.focusHeading(box);
@@ -231,6 +232,52 @@ function shareSection(app, s, editable, box) {
     }).catch(() => {});
   });
   return h('section', {class: 'card', 'aria-labelledby': 'share-h'}, h('h2', {id: 'share-h'}, S.story.shareCard), form);
+}
+
+// A private story's unlisted page on the library's site (made by the next publish on a laptop).
+function secretSection(app, s) {
+  const msg = message('info');
+  const body = h('div', {});
+  const draw = () => {
+    const link = s.secret_link;
+    if (!link) {
+      const make = h('button', {type: 'button', class: 'secondary'}, S.story.secretMake);
+      make.addEventListener('click', () => busy(make, async () => {
+        try {
+          Object.assign(s, await app.call('POST', `/api/v1/admin/stories/${s.id}/secret-link`));
+          draw();
+          msg.show(S.story.secretMade, 'ok');
+        } catch (err) {
+          if (!(err instanceof SessionEnded)) msg.show(err.message, 'error');
+        }
+      }).catch(() => {}));
+      body.replaceChildren(h('p', {}, S.story.secretNone), make);
+      return;
+    }
+    const remove = h('button', {type: 'button', class: 'secondary'}, S.story.secretRemove);
+    remove.addEventListener('click', async () => {
+      if (!await confirmAction(t(S.story.secretRemoveConfirm, {title: titleOf(s)}), S.story.secretRemoveYes)) {
+        remove.focus();
+        return;
+      }
+      await busy(remove, async () => {
+        try {
+          Object.assign(s, await app.call('DELETE', `/api/v1/admin/stories/${s.id}/secret-link`));
+          draw();
+          msg.show(S.story.secretRemoved, 'ok');
+        } catch (err) {
+          if (!(err instanceof SessionEnded)) msg.show(err.message, 'error');
+        }
+      }).catch(() => {});
+    });
+    body.replaceChildren(
+      h('p', {}, link.url ? S.story.secretAddress : S.story.secretPathOnly),
+      h('p', {class: 'code secret-link'}, link.url || link.path),
+      remove);
+  };
+  draw();
+  return h('section', {class: 'card', 'aria-labelledby': 'secret-h'}, h('h2', {id: 'secret-h'}, S.story.secretCard),
+    h('p', {class: 'hint'}, S.story.secretHint), body, msg);
 }
 
 function peopleSection(s) {
