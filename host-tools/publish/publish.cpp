@@ -215,6 +215,9 @@ PublishResult publish(const Library& library, const PublishOptions& options, con
     if (channel.base_url.back() != '/') channel.base_url += '/';
     check_base_url(channel.base_url);
     if (channel.title.empty()) throw Error("publishing needs the podcast's title: set podcast-title in the config file");
+    if (channel.owner_email.find('@') == std::string::npos)
+        throw Error("publishing needs a contact email for podcast directories (Apple Podcasts asks for one): set "
+                    "podcast-email in the config file");
     if (options.artwork.empty())
         throw Error("publishing needs the podcast's artwork: set podcast-artwork in the config file to a square "
                     "PNG or JPEG, 1400 to 3000 pixels on a side");

@@ -23,6 +23,9 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.fallthrough();
     app.allow_config_extras(false);  // an unknown key in the config file is an error, not silence
+    // A value is the whole rest of its line ("podcast-title = Voices of Springfield"), never a
+    // list split at spaces or commas: no storysync key takes several values.
+    app.get_config_formatter_base()->arrayBounds('\x01', '\x02')->arrayDelimiter('\x03');
 
     Settings s;
     std::string library, config;

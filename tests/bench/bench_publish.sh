@@ -29,6 +29,7 @@ cat > "$work/storysync.conf" <<CONF
 library = $work/lib
 base-url = https://library.example.org/stories/
 podcast-title = Benchmark stories
+podcast-email = stories@library.example.org
 podcast-artwork = $work/art.png
 CONF
 

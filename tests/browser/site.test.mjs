@@ -36,6 +36,7 @@ before(async () => {
     `library = ${path.join(work, 'lib')}`,
     'base-url = https://library.example.org/stories/',
     'podcast-title = Voices of Springfield',
+    'podcast-email = stories@library.example.org',
     `podcast-artwork = ${path.join(work, 'art.png')}`, ''].join('\n'));
   site = path.join(work, 'site');
   execFileSync(storysync, ['--config', path.join(work, 'storysync.conf'), 'publish', '--out', site], {stdio: 'ignore'});

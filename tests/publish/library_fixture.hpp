@@ -105,8 +105,11 @@ inline void add_story(sb::storysync::Library& lib, const std::string& booth_id, 
     lib.commit_story(booth_id, s, sb::feed::story_to_json(s).dump());
 }
 
-// Commits a new version of a story already in the library (new metadata, same files).
-inline void update_story(sb::storysync::Library& lib, const std::string& booth_id, const sb::Story& s) {
+// Commits a new version of a story already in the library (new metadata, the same files).
+inline void update_story(sb::storysync::Library& lib, const std::string& booth_id, sb::Story s) {
+    const auto current = lib.story(booth_id, s.id);
+    if (!current) throw std::runtime_error("update_story: no story " + s.id);
+    s.files = sb::feed::story_from_json(nlohmann::json::parse(current->story_json)).files;
     lib.commit_story(booth_id, s, sb::feed::story_to_json(s).dump());
 }
 
