@@ -232,6 +232,22 @@ test('the sharing level changes at a participant’s request', async () => {
   assertNoConsoleErrors(errors);
 });
 
+test('a private story gets a secret link on request, and it can be taken back', async () => {
+  const card = page.locator('#secret-card');
+  await card.getByRole('button', {name: 'Make a secret link'}).click();
+  await card.getByRole('status').filter({hasText: 'Secret link made.'}).waitFor();
+  const link = booth.sql(`SELECT secret_link FROM stories WHERE id = '${stories.bakery.id}'`)[0].secret_link;
+  assert.match(link, /^[0-9a-f]{32}$/);
+  assert.match(await card.locator('.secret-link').textContent(), new RegExp(`s/${link}/`));
+  await checkPage(page, 'secret link');
+  await card.getByRole('button', {name: 'Take the secret link back'}).click();
+  await page.getByRole('dialog').getByRole('button', {name: 'Take it back'}).click();
+  await card.getByRole('status').filter({hasText: 'The secret link is taken back.'}).waitFor();
+  assert.equal(booth.sql(`SELECT secret_link FROM stories WHERE id = '${stories.bakery.id}'`)[0].secret_link, '');
+  await card.getByRole('button', {name: 'Make a secret link'}).waitFor();
+  assertNoConsoleErrors(errors);
+});
+
 test('withdrawing asks first, and Cancel changes nothing', async () => {
   await page.getByRole('button', {name: 'Withdraw this story'}).click();
   const dialog = page.getByRole('dialog');
@@ -390,7 +406,7 @@ test('the audit log lists what the librarian did', async () => {
   const table = page.locator('table.audit');
   await table.locator('tbody tr').first().waitFor();
   const text = await table.textContent();
-  for (const action of ['Logged in', 'Story edited', 'Sharing level changed', 'Story withdrawn', 'Story deleted',
+  for (const action of ['Logged in', 'Story edited', 'Sharing level changed', 'Secret link made', 'Secret link taken back', 'Story withdrawn', 'Story deleted',
     'Settings changed', 'Question sets changed', 'Pairing code shown']) assert.match(text, new RegExp(action));
   await shots('admin-audit');
   assertNoConsoleErrors(errors);

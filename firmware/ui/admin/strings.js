@@ -343,6 +343,8 @@ export const S = {
       pin_changed: 'PIN changed',
       story_edited: 'Story edited',
       share_level_changed: 'Sharing level changed',
+      secret_link_made: 'Secret link made',
+      secret_link_removed: 'Secret link taken back',
       story_withdrawn: 'Story withdrawn',
       story_deleted: 'Story deleted',
       settings_changed: 'Settings changed',

@@ -224,7 +224,12 @@ function shareSection(app, s, editable, box) {
       try {
         const updated = await app.call('PATCH', `/api/v1/admin/stories/${s.id}`, {share_level: level});
         s.share_level = updated.share_level;
+        s.secret_link = updated.secret_link;
         box.querySelector('.badges').replaceChildren(...stateBadges(updated));
+        // Secret links are for private stories only.
+        const secret = box.querySelector('#secret-card');
+        if (s.share_level === 'private' && !secret && s.state !== 'withdrawn') box.querySelector('.two-col').after(secretSection(app, s));
+        if (s.share_level !== 'private' && secret) secret.remove();
         msg.show(t(S.story.shareDone, {level: S.stories.shares[updated.share_level]}), 'ok');
       } catch (err) {
         if (!(err instanceof SessionEnded)) msg.show(err.message, 'error');
@@ -276,7 +281,7 @@ function secretSection(app, s) {
       remove);
   };
   draw();
-  return h('section', {class: 'card', 'aria-labelledby': 'secret-h'}, h('h2', {id: 'secret-h'}, S.story.secretCard),
+  return h('section', {class: 'card', id: 'secret-card', 'aria-labelledby': 'secret-h'}, h('h2', {id: 'secret-h'}, S.story.secretCard),
     h('p', {class: 'hint'}, S.story.secretHint), body, msg);
 }
 
