@@ -2,6 +2,7 @@
 
 #include "catalog/sqlite.hpp"
 #include "common/fs.hpp"
+#include "common/utf8.hpp"
 #include "record/layout.hpp"
 #include "record/recorder.hpp"
 
@@ -25,36 +26,9 @@ namespace {
 std::optional<std::size_t> text_length(std::string_view s, bool multiline = false) {
     std::size_t n = 0;
     for (std::size_t i = 0; i < s.size(); ++n) {
-        const auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) {
-            if ((c < 0x20 || c == 0x7f) && !(multiline && (c == '\n' || c == '\r' || c == '\t'))) return std::nullopt;
-            ++i;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return std::nullopt;
-        }
-        if (i + len > s.size()) return std::nullopt;
-        for (std::size_t k = 1; k < len; ++k) {
-            const auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xc0) != 0x80) return std::nullopt;
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        // Overlong forms, surrogates and values beyond Unicode are not text.
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return std::nullopt;
-        i += len;
+        const auto cp = decode_utf8(s, i);
+        if (!cp) return std::nullopt;
+        if ((*cp < 0x20 || *cp == 0x7f) && !(multiline && (*cp == '\n' || *cp == '\r' || *cp == '\t'))) return std::nullopt;
     }
     return n;
 }

@@ -4,6 +4,7 @@
 // size and encoding byte 3 (UTF-8). No unsynchronisation, no extended header, no padding.
 #include "common/error.hpp"
 #include "common/fs.hpp"
+#include "common/utf8.hpp"
 #include "episode_audio/episode_audio.hpp"
 #include "episode_audio/temp_file.hpp"
 
@@ -29,40 +30,6 @@ void put_syncsafe(std::string& out, std::uint32_t v) {
     out.push_back(static_cast<char>(v & 0x7f));
 }
 
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        auto c = static_cast<unsigned char>(s[i]);
-        std::size_t len;
-        std::uint32_t cp;
-        if (c < 0x80) {
-            ++i;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            auto cc = static_cast<unsigned char>(s[i + k]);
-            if ((cc & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (cc & 0x3f);
-        }
-        static constexpr std::uint32_t kMin[5] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        i += len;
-    }
-    return true;
-}
-
 bool valid_date(std::string_view d) {
     auto digits = [&](std::size_t from, std::size_t n) {
         for (std::size_t i = from; i < from + n; ++i)
@@ -83,7 +50,7 @@ bool valid_date(std::string_view d) {
 
 void add_text_frame(std::string& frames, const char* id, std::string_view field, const std::string& text) {
     if (text.empty()) return;
-    if (!valid_utf8(text)) throw Error("the ID3 " + std::string(field) + " is not valid UTF-8");
+    if (!sb::is_valid_utf8(text)) throw Error("the ID3 " + std::string(field) + " is not valid UTF-8");
     if (text.find('\0') != std::string::npos) throw Error("the ID3 " + std::string(field) + " contains a NUL character");
     if (text.size() + 1 > kMaxSyncsafe) throw Error("the ID3 " + std::string(field) + " is too long");
     frames.append(id, 4);

@@ -1,5 +1,7 @@
 #include "podcast/text.hpp"
 
+#include "common/utf8.hpp"
+
 #include <array>
 #include <cctype>
 #include <chrono>
@@ -8,48 +10,6 @@
 namespace sb::storysync::podcast_text {
 
 namespace {
-
-// Decodes one UTF-8 sequence at s[i]; returns the code point and advances i, or returns -1 and
-// advances one byte when the bytes there are not well-formed UTF-8 (overlong forms, surrogates
-// and values above U+10FFFF included).
-long decode_one(std::string_view s, std::size_t& i) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) {
-        ++i;
-        return b;
-    }
-    int len = 0;
-    long cp = 0;
-    long min = 0;
-    if ((b & 0xE0) == 0xC0) {
-        len = 2, cp = b & 0x1F, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-        len = 3, cp = b & 0x0F, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-        len = 4, cp = b & 0x07, min = 0x10000;
-    } else {
-        ++i;
-        return -1;
-    }
-    if (i + static_cast<std::size_t>(len) > s.size()) {
-        ++i;
-        return -1;
-    }
-    for (int k = 1; k < len; ++k) {
-        auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-        if ((c & 0xC0) != 0x80) {
-            ++i;
-            return -1;
-        }
-        cp = (cp << 6) | (c & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        ++i;
-        return -1;
-    }
-    i += static_cast<std::size_t>(len);
-    return cp;
-}
 
 bool xml_char(long cp) {
     return cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF) || (cp >= 0xE000 && cp <= 0xFFFD) ||
@@ -97,7 +57,8 @@ std::string xml_safe(std::string_view s) {
     std::size_t i = 0;
     while (i < s.size()) {
         std::size_t start = i;
-        long cp = decode_one(s, i);
+        const auto decoded = sb::decode_utf8(s, i);
+        const long cp = decoded ? static_cast<long>(*decoded) : -1;
         if (cp < 0) {
             out += "\xEF\xBF\xBD";  // U+FFFD
         } else if (xml_char(cp)) {

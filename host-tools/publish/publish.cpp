@@ -5,6 +5,7 @@
 #include "common/hash.hpp"
 #include "episode_audio/episode_audio.hpp"
 #include "feed/feed.hpp"
+#include "podcast/text.hpp"
 #include "site/site.hpp"
 
 #include <algorithm>
@@ -169,25 +170,11 @@ private:
     FileMap now_;
 };
 
-std::string xml_escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-        case '&': o += "&amp;"; break;
-        case '<': o += "&lt;"; break;
-        case '>': o += "&gt;"; break;
-        case '"': o += "&quot;"; break;
-        default: o += c;
-        }
-    }
-    return o;
-}
-
 std::string sitemap_xml(const std::string& base, const std::vector<Planned>& listed) {
     std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n";
-    x += "  <url><loc>" + xml_escape(base + "index.html") + "</loc></url>\n";
-    for (const auto& p : listed) x += "  <url><loc>" + xml_escape(base + p.page) + "</loc></url>\n";
+    x += "  <url><loc>" + podcast_text::escape_text(base + "index.html") + "</loc></url>\n";
+    for (const auto& p : listed) x += "  <url><loc>" + podcast_text::escape_text(base + p.page) + "</loc></url>\n";
     return x + "</urlset>\n";
 }
 

@@ -4,6 +4,7 @@
 #include "site/site.hpp"
 
 #include "common/error.hpp"
+#include "common/utf8.hpp"
 #include "site/assets.hpp"
 
 #include <nlohmann/json.hpp>
@@ -146,53 +147,22 @@ std::string replace_all(std::string text, std::string_view from, std::string_vie
 
 // ---- text ----
 
-void append_utf8(std::string& out, char32_t c) {
-    if (c < 0x80) {
-        out += static_cast<char>(c);
-    } else if (c < 0x800) {
-        out += static_cast<char>(0xC0 | (c >> 6));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        out += static_cast<char>(0xE0 | (c >> 12));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (c >> 18));
-        out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-}
 
 // Decodes UTF-8 into code points; a byte that does not start a valid, shortest-form sequence
 // becomes U+FFFD. Carriage returns are dropped (CR LF and lone CR both end a line as LF).
 std::u32string decode(std::string_view text) {
     std::u32string out;
     out.reserve(text.size());
-    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
     for (std::size_t i = 0; i < n;) {
-        const unsigned char b = s[i];
-        int len = 0;
-        char32_t c = 0, min = 0;
-        if (b < 0x80) { len = 1; c = b; }
-        else if ((b & 0xE0) == 0xC0) { len = 2; c = b & 0x1F; min = 0x80; }
-        else if ((b & 0xF0) == 0xE0) { len = 3; c = b & 0x0F; min = 0x800; }
-        else if ((b & 0xF8) == 0xF0) { len = 4; c = b & 0x07; min = 0x10000; }
-        bool ok = len > 0 && i + static_cast<std::size_t>(len) <= n;
-        for (int k = 1; ok && k < len; ++k) {
-            if ((s[i + k] & 0xC0) != 0x80) ok = false;
-            else c = (c << 6) | (s[i + k] & 0x3F);
-        }
-        if (ok && len > 1 && (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))) ok = false;
-        if (!ok) {
+        const auto decoded = decode_utf8(text, i);
+        if (!decoded) {
             out += U'\uFFFD';
-            ++i;
             continue;
         }
-        i += static_cast<std::size_t>(len);
+        char32_t c = *decoded;
         if (c == '\r') {
-            if (i < n && s[i] == '\n') continue;
+            if (i < n && text[i] == '\n') continue;
             c = '\n';
         }
         out += c;
