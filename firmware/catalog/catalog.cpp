@@ -1,6 +1,7 @@
 #include "catalog/catalog.hpp"
 
 #include "catalog/schema.hpp"
+#include "common/fs.hpp"
 #include "common/ids.hpp"
 
 #include <algorithm>
@@ -46,16 +47,6 @@ bool is_sha256_hex(const std::string& s) {
            std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// Files are served to sync by this path, so it must stay inside the story's folder.
-bool is_safe_relative_path(const std::string& p) {
-    if (p.empty() || p.find('\0') != std::string::npos) return false;
-    std::filesystem::path path(p);
-    if (path.is_absolute() || path.has_root_path()) return false;
-    for (const auto& part : path)
-        if (part == "..") return false;
-    return true;
-}
-
 void validate(const Participant& p) {
     require_one_of("participant role", p.role, roles);
     if (p.mic_channel < 0) invalid("invalid mic channel " + std::to_string(p.mic_channel) + " for " + p.name);
@@ -67,6 +58,7 @@ void validate(const std::vector<StoryFile>& files) {
     for (const StoryFile& f : files) {
         require_one_of("file kind", f.kind, file_kinds);
         if (!kinds.insert(f.kind).second) invalid("two files of kind '" + f.kind + "'");
+        // Files are served to sync by this path, so it must stay inside the story's folder.
         if (!is_safe_relative_path(f.path))
             invalid("file path '" + f.path + "' must be relative to the story folder, without '..'");
         if (!is_sha256_hex(f.sha256))

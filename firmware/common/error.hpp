@@ -23,6 +23,9 @@ private:
     int errno_;
 };
 
+// True for the errnos that mean "no space left": ENOSPC, EDQUOT or EFBIG (file-size limit).
+bool is_disk_full_errno(int err) noexcept;
+
 // Builds "what: strerror(err)".
 std::string describe_errno(const std::string& what, int err);
 [[noreturn]] void throw_errno(const std::string& what, int err);

@@ -11,8 +11,17 @@
 
 namespace sb {
 
-bool IoError::disk_full() const noexcept {
-    return errno_ == ENOSPC || errno_ == EDQUOT || errno_ == EFBIG;
+bool is_disk_full_errno(int err) noexcept { return err == ENOSPC || err == EDQUOT || err == EFBIG; }
+
+bool IoError::disk_full() const noexcept { return is_disk_full_errno(errno_); }
+
+bool is_safe_relative_path(const std::string& p) {
+    if (p.empty() || p.find('\0') != std::string::npos) return false;
+    const fs::path path(p);
+    if (path.is_absolute() || path.has_root_path()) return false;
+    for (const auto& part : path)
+        if (part == ".." || part == ".") return false;
+    return true;
 }
 
 std::string describe_errno(const std::string& what, int err) {

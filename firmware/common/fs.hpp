@@ -16,6 +16,10 @@ namespace fs = std::filesystem;
 // secret written with 0600 is not readable by anyone else even for a moment.
 void write_file_atomic(const fs::path& path, std::string_view data, mode_t mode = 0644);
 
+// True for a relative path that stays inside the folder it is taken from: not empty, no NUL,
+// not absolute, no ".." or "." part. For paths read from files or the network.
+bool is_safe_relative_path(const std::string& p);
+
 // Whole file as bytes. Throws IoError naming the file.
 std::string read_file(const fs::path& path);
 

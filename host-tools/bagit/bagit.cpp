@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -30,10 +31,8 @@ using ojson = nlohmann::ordered_json;
 constexpr const char* kBagitTxt = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n";
 constexpr std::uint64_t kWritebackEvery = std::uint64_t{32} << 20;  // start writing back every 32 MB
 
-bool disk_full_errno(int err) { return err == ENOSPC || err == EDQUOT || err == EFBIG; }
-
 [[noreturn]] void throw_write_error(const fs::path& file, const fs::path& out, int err) {
-    if (disk_full_errno(err))
+    if (is_disk_full_errno(err))
         throw IoError(describe_errno("there is no room left for the bag " + out.string() + " (while writing " +
                                          file.filename().string() + ")",
                                      err),
@@ -470,13 +469,6 @@ std::vector<std::pair<std::string, std::string>> read_tags(const std::string& te
     return tags;
 }
 
-bool safe_relative(const std::string& p) {
-    if (p.empty() || p[0] == '/') return false;
-    for (const auto& part : fs::path(p))
-        if (part == ".." || part == ".") return false;
-    return true;
-}
-
 struct Expect {
     std::string manifest;  // e.g. manifest-sha256.txt
     bool sha512 = false;
@@ -519,7 +511,7 @@ Manifest read_manifest(const fs::path& bag, const std::string& name, bool sha512
                                (sha512 ? "SHA-512" : "SHA-256") + " checksum");
             continue;
         }
-        if (!safe_relative(path)) {
+        if (!is_safe_relative_path(path)) {
             problems.push_back(name + " line " + std::to_string(n) + " names a path outside the bag: " + path);
             continue;
         }
@@ -646,8 +638,9 @@ std::vector<std::string> verify_bag(const fs::path& bag, const std::function<voi
                 bool ok = dot != std::string::npos && dot > 0 && dot + 1 < v.size() &&
                           v.find_first_not_of("0123456789.") == std::string::npos && v.find('.', dot + 1) == std::string::npos;
                 if (ok) {
-                    octets = std::stoull(v.substr(0, dot));
-                    streams = std::stoull(v.substr(dot + 1));
+                    // from_chars, not stoull: a number past 64 bits is a malformed Payload-Oxum, not an exception.
+                    ok = std::from_chars(v.data(), v.data() + dot, octets).ec == std::errc() &&
+                         std::from_chars(v.data() + dot + 1, v.data() + v.size(), streams).ec == std::errc();
                 }
                 std::uint64_t bytes = 0;
                 for (const auto& [p, size] : present) bytes += size;

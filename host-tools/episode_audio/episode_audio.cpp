@@ -3,7 +3,7 @@
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "episode_audio/limiter.hpp"
-#include "episode_audio/temp_file.hpp"
+#include "common/temp_file.hpp"
 
 #include <ebur128.h>
 #include <opusfile.h>

@@ -6,7 +6,7 @@
 #include "common/fs.hpp"
 #include "common/utf8.hpp"
 #include "episode_audio/episode_audio.hpp"
-#include "episode_audio/temp_file.hpp"
+#include "common/temp_file.hpp"
 
 #include <array>
 #include <cerrno>

@@ -68,7 +68,10 @@ std::string xml_safe(std::string_view s) {
     return out;
 }
 
-std::string escape_text(std::string_view s) {
+namespace {
+
+// XML escaping; `attr` also escapes quotes and the white space an attribute value would fold.
+std::string escape(std::string_view s, bool attr) {
     std::string out;
     for (char c : xml_safe(s)) {
         switch (c) {
@@ -76,29 +79,21 @@ std::string escape_text(std::string_view s) {
             case '<': out += "&lt;"; break;
             case '>': out += "&gt;"; break;
             case '\r': out += "&#13;"; break;
+            case '"': out += attr ? "&quot;" : "\""; break;
+            case '\'': out += attr ? "&apos;" : "'"; break;
+            case '\t': out += attr ? "&#9;" : "\t"; break;
+            case '\n': out += attr ? "&#10;" : "\n"; break;
             default: out += c;
         }
     }
     return out;
 }
 
-std::string escape_attr(std::string_view s) {
-    std::string out;
-    for (char c : xml_safe(s)) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            case '\'': out += "&apos;"; break;
-            case '\t': out += "&#9;"; break;
-            case '\n': out += "&#10;"; break;
-            case '\r': out += "&#13;"; break;
-            default: out += c;
-        }
-    }
-    return out;
-}
+}  // namespace
+
+std::string escape_text(std::string_view s) { return escape(s, false); }
+
+std::string escape_attr(std::string_view s) { return escape(s, true); }
 
 std::string truncate_utf8(std::string_view s, std::size_t max_bytes) {
     if (s.size() <= max_bytes) return std::string(s);

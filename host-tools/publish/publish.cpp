@@ -3,19 +3,17 @@
 #include "common/error.hpp"
 #include "common/fs.hpp"
 #include "common/hash.hpp"
+#include "common/temp_file.hpp"
 #include "episode_audio/episode_audio.hpp"
 #include "feed/feed.hpp"
 #include "podcast/text.hpp"
 #include "site/site.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <fcntl.h>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 namespace sb::storysync {
 
@@ -56,46 +54,10 @@ void write_state(const fs::path& out, const FileMap& files) {
     write_file_atomic(out / kStateName, j.dump(1) + "\n");
 }
 
-// True for a relative path made only of plain parts (what the state file may name).
-bool safe_relative(const std::string& p) {
-    if (p.empty() || p.front() == '/') return false;
-    for (const auto& part : fs::path(p))
-        if (part == ".." || part == "." || part.empty()) return false;
-    return true;
-}
-
 std::uint64_t size_or_zero(const fs::path& p) {
     std::error_code ec;
     const auto n = fs::file_size(p, ec);
     return ec ? 0 : n;
-}
-
-// Copies `from` to `to` through a temporary name, fsynced, then renamed into place.
-void copy_atomic(const fs::path& from, const fs::path& to) {
-    fs::create_directories(to.parent_path());
-    const fs::path tmp = to.parent_path() / ("." + to.filename().string() + ".tmp");
-    {
-        Fd in = open_file(from, O_RDONLY);
-        Fd outf = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC);
-        std::vector<char> buf(1 << 20);
-        for (;;) {
-            const ssize_t n = ::read(in.get(), buf.data(), buf.size());
-            if (n < 0) {
-                if (errno == EINTR) continue;
-                throw_errno("cannot read " + from.string(), errno);
-            }
-            if (n == 0) break;
-            if (write_all(outf.get(), buf.data(), static_cast<std::size_t>(n)) != 0) {
-                const int err = errno;
-                std::error_code ec;
-                fs::remove(tmp, ec);
-                throw_errno("cannot write " + to.string(), err);
-            }
-        }
-        if (::fsync(outf.get()) != 0) throw_errno("cannot write " + to.string(), errno);
-    }
-    fs::rename(tmp, to);
-    fsync_dir(to.parent_path());
 }
 
 std::string id3_date(const Story& s) { return s.created_at.size() >= 10 ? s.created_at.substr(0, 10) : s.created_at; }
@@ -139,19 +101,21 @@ public:
         now_[rel] = rec;
     }
 
-    // A file whose name changes whenever its bytes do: written once, kept after that.
-    void file(const std::string& rel, const std::function<void(const fs::path&)>& make) {
+    // A file whose name changes whenever its bytes do (media): made once, kept after that. Its
+    // record holds the size only: the name already stands for the content. True when made now.
+    bool file(const std::string& rel, const std::function<void(const fs::path&)>& make) {
         const fs::path dst = out_ / rel;
         auto it = old_.find(rel);
-        if (it != old_.end() && size_or_zero(dst) == it->second.size && it->second.size > 0) {
+        if (it != old_.end() && it->second.size > 0 && size_or_zero(dst) == it->second.size) {
             now_[rel] = it->second;
             ++r_.files_kept;
-            return;
+            return false;
         }
         fs::create_directories(dst.parent_path());
         make(dst);
-        now_[rel] = {size_or_zero(dst), sha256_file(dst)};
+        now_[rel] = {size_or_zero(dst), ""};
         ++r_.files_written;
+        return true;
     }
 
     const FileMap& written() const { return now_; }
@@ -183,13 +147,6 @@ const char* kSecretFolderPage =
     "<meta name=\"robots\" content=\"noindex, nofollow\"><title>Not listed</title></head>"
     "<body><p>There is nothing to see here.</p></body></html>\n";
 
-void check_base_url(const std::string& url) {
-    const bool web = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
-    if (!web || url.size() < 10 || url.find_first_of(" \t\r\n\"<>") != std::string::npos)
-        throw Error("the site's address (base-url) must be an absolute web address such as "
-                    "https://library.example.org/stories/, not '" + url + "'");
-}
-
 }  // namespace
 
 fs::path mp3_cache_dir(const Library& library) { return library.root() / ".cache" / "mp3"; }
@@ -199,8 +156,11 @@ PublishResult publish(const Library& library, const PublishOptions& options, con
     Channel channel = options.channel;
     if (channel.base_url.empty())
         throw Error("publishing needs the site's address: set base-url in the config file or give --base-url");
-    if (channel.base_url.back() != '/') channel.base_url += '/';
-    check_base_url(channel.base_url);
+    try {
+        channel.base_url = normalise_base_url(channel.base_url);
+    } catch (const Error& e) {
+        throw Error(std::string(e.what()) + " (base-url in the config file, or --base-url)");
+    }
     if (channel.title.empty()) throw Error("publishing needs the podcast's title: set podcast-title in the config file");
     if (channel.owner_email.find('@') == std::string::npos)
         throw Error("publishing needs a contact email for podcast directories (Apple Podcasts asks for one): set "
@@ -306,21 +266,20 @@ PublishResult publish(const Library& library, const PublishOptions& options, con
     for (auto* group : {&listed, &secret}) {
         for (auto& p : *group) {
             prog.story = display_title(p.story);
-            const fs::path cached = cache / (p.opus_sha256 + "-" + kMp3Recipe + ".mp3");
-            bool have_mp3 = old.count(p.mp3) && size_or_zero(out / p.mp3) == old.at(p.mp3).size;
-            prog.encoding = !have_mp3 && !fs::exists(cached);
+            prog.encoding = false;
             if (progress) progress(prog);
-            w.file(p.mp3, [&](const fs::path& dst) {
+            const fs::path cached = cache / (p.opus_sha256 + "-" + kMp3Recipe + ".mp3");
+            const bool made = w.file(p.mp3, [&](const fs::path& dst) {
                 if (!fs::exists(cached)) {
+                    prog.encoding = true;
+                    if (progress) progress(prog);
                     encode_episode_mp3(p.opus_src, cached);
                     ++r.encoded;
-                } else {
-                    ++r.reused;
                 }
                 write_tagged_mp3(cached, dst, p.tags);
             });
-            if (have_mp3) ++r.reused;
-            w.file(p.opus, [&](const fs::path& dst) { copy_atomic(p.opus_src, dst); });
+            if (!made || !prog.encoding) ++r.reused;  // kept in place, or tagged from the cache
+            w.file(p.opus, [&](const fs::path& dst) { copy_file_atomic(p.opus_src, dst); });
 
             SitePage page;
             page.story = p.story;
@@ -374,7 +333,7 @@ PublishResult publish(const Library& library, const PublishOptions& options, con
     FileMap now = w.written();
     std::set<fs::path> dirs;
     for (const auto& [rel, rec] : old) {
-        if (now.count(rel) || !safe_relative(rel)) continue;
+        if (now.count(rel) || !is_safe_relative_path(rel)) continue;
         if (fs::remove(out / rel, ec)) ++r.files_removed;
         for (fs::path d = fs::path(rel).parent_path(); !d.empty(); d = d.parent_path()) dirs.insert(d);
     }

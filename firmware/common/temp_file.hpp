@@ -1,13 +1,14 @@
 #pragma once
 // A file written under a temporary name beside its destination and renamed into place only
-// when complete (fsync, rename, fsync of the folder); removed if it never gets there. Used for
-// the MP3 and its tagged copy so a crash or an error never leaves half a file under the real name.
+// when complete (fsync, rename, fsync of the folder); removed if it never gets there, so a crash
+// or an error never leaves half a file under the real name. For files written piece by piece
+// (write_file_atomic writes one string; copy_file_atomic copies a file through this).
 #include "common/fs.hpp"
 
 #include <cstdint>
 #include <filesystem>
 
-namespace sb::storysync {
+namespace sb {
 
 class TempFile {
 public:
@@ -33,4 +34,10 @@ private:
     bool committed_ = false;
 };
 
-}  // namespace sb::storysync
+
+// Copies `from` to `to` through a TempFile (fsync, rename, fsync of the folder); a crash leaves
+// the old file or the whole new one. Returns the bytes copied. Throws IoError naming the file
+// (disk_full() for a full disk).
+std::uint64_t copy_file_atomic(const std::filesystem::path& from, const std::filesystem::path& to);
+
+}  // namespace sb

@@ -1,4 +1,4 @@
-#include "episode_audio/temp_file.hpp"
+#include "common/temp_file.hpp"
 
 #include "common/error.hpp"
 
@@ -7,8 +7,9 @@
 #include <string>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
-namespace sb::storysync {
+namespace sb {
 
 namespace {
 fs::path folder_of(const fs::path& p) {
@@ -53,4 +54,21 @@ std::uint64_t TempFile::commit() {
     return static_cast<std::uint64_t>(st.st_size);
 }
 
-}  // namespace sb::storysync
+std::uint64_t copy_file_atomic(const fs::path& from, const fs::path& to) {
+    Fd in = open_file(from, O_RDONLY | O_CLOEXEC);
+    TempFile out(to);
+    std::vector<char> buf(1 << 20);
+    for (;;) {
+        const ssize_t n = ::read(in.get(), buf.data(), buf.size());
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            throw_errno("cannot read " + from.string(), errno);
+        }
+        if (n == 0) break;
+        if (const int err = write_all(out.fd(), buf.data(), static_cast<std::size_t>(n)))
+            throw_errno("cannot write " + to.string(), err);
+    }
+    return out.commit();
+}
+
+}  // namespace sb
