@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <mutex>
 #include <portaudio.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 namespace sb {
@@ -51,6 +52,11 @@ PortAudioSystem::PortAudioSystem() {
         --g_pa_users;
         throw Error(std::string("cannot start the audio system (PortAudio): ") + Pa_GetErrorText(err));
     }
+}
+
+void PortAudioSystem::keep_forever() {
+    std::lock_guard<std::mutex> lock(g_pa_mutex);
+    ++g_pa_users;  // this reference is never given back
 }
 
 PortAudioSystem::~PortAudioSystem() {
@@ -113,54 +119,66 @@ PortAudioSource::PortAudioSource(const std::string& device_name, int channels) {
     p.channelCount = fmt_.channels;
     p.sampleFormat = paInt16;
     p.suggestedLatency = Pa_GetDeviceInfo(device_.index)->defaultHighInputLatency;
-    PaError err = Pa_OpenStream(&stream_, &p, nullptr, fmt_.sample_rate, static_cast<unsigned long>(fmt_.sample_rate / 100),
-                                paClipOff, nullptr, nullptr);
+    cap_->frames_per_read = static_cast<unsigned long>(fmt_.sample_rate / 100);
+    PaError err = Pa_OpenStream(&cap_->stream, &p, nullptr, fmt_.sample_rate, cap_->frames_per_read, paClipOff, nullptr, nullptr);
     if (err != paNoError)
         throw Error("cannot open device '" + device_.name + "': " + Pa_GetErrorText(err));
 }
 
 PortAudioSource::~PortAudioSource() {
     stop();
-    if (stream_) Pa_CloseStream(stream_);
+    // A stream whose thread is stuck inside it stays open: closing it would free what that
+    // thread is using.
+    if (cap_->stream && !abandoned_) Pa_CloseStream(cap_->stream);
 }
 
 void PortAudioSource::start(CaptureSink& sink) {
-    PaError err = Pa_StartStream(stream_);
+    if (abandoned_) throw Error("device '" + device_.name + "' stopped answering; it cannot be started again");
+    PaError err = Pa_StartStream(cap_->stream);
     if (err != paNoError) throw Error("cannot start device '" + device_.name + "': " + Pa_GetErrorText(err));
-    stop_.store(false);
-    exited_.store(false);
-    thread_ = std::thread([this, &sink] { run(sink); });
+    cap_->stop.store(false);
+    cap_->exited.store(false);
+    thread_ = std::thread([cap = cap_, &sink] { run(cap, sink); });
 }
 
 void PortAudioSource::stop() {
     if (!thread_.joinable()) return;
-    stop_.store(true);
+    cap_->stop.store(true);
     // A power-cycled USB device can hang PortAudio 19.6 inside its ALSA wait; abort the stream
     // from outside if the capture thread has not come back in time.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (!exited_.load() && std::chrono::steady_clock::now() < deadline)
+    while (!cap_->exited.load() && std::chrono::steady_clock::now() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (!exited_.load()) {
-        Pa_AbortStream(stream_);
+    if (!cap_->exited.load()) {
+        Pa_AbortStream(cap_->stream);
         const auto second = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-        while (!exited_.load() && std::chrono::steady_clock::now() < second)
+        while (!cap_->exited.load() && std::chrono::steady_clock::now() < second)
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
-    if (exited_.load()) {
+    if (cap_->exited.load()) {
         thread_.join();
-        Pa_StopStream(stream_);
+        Pa_StopStream(cap_->stream);
     } else {
-        thread_.detach();  // stuck in the driver: leave it; the process restart clears it
+        // Stuck in the driver: leave the thread with its stream and keep PortAudio (and the ALSA
+        // plugin it runs in) loaded for good; if it ever comes back it sees `stop` and ends
+        // without touching the sink. The process restart clears it.
+        thread_.detach();
+        abandoned_ = true;
+        spdlog::warn("the capture thread of '{}' is stuck in the audio driver; it is left behind until the booth restarts",
+                     device_.name);
+        PortAudioSystem::keep_forever();
     }
 }
 
 // The audio thread: read, push, repeat. No locks, allocation, logging or file I/O here.
-void PortAudioSource::run(CaptureSink& sink) {
+void PortAudioSource::run(std::shared_ptr<Capture> cap, CaptureSink& sink) {
     constexpr std::size_t kMaxBlock = 48000 / 100 * 2;
     std::int16_t buf[kMaxBlock];
-    const unsigned long frames = static_cast<unsigned long>(fmt_.sample_rate / 100);
-    while (!stop_.load(std::memory_order_relaxed)) {
-        PaError err = Pa_ReadStream(stream_, buf, frames);
+    const unsigned long frames = cap->frames_per_read;
+    while (!cap->stop.load(std::memory_order_relaxed)) {
+        PaError err = Pa_ReadStream(cap->stream, buf, frames);
+        // Told to stop while reading (perhaps long ago, and the sink is gone): leave at once.
+        if (cap->stop.load(std::memory_order_acquire)) break;
         if (err == paInputOverflowed) {
             sink.note_device_overflow();
         } else if (err != paNoError) {
@@ -169,7 +187,7 @@ void PortAudioSource::run(CaptureSink& sink) {
         }
         sink.push(buf, frames);
     }
-    exited_.store(true);
+    cap->exited.store(true);
 }
 
 }  // namespace sb

@@ -22,6 +22,11 @@ public:
     ~PortAudioSystem();
     PortAudioSystem(const PortAudioSystem&) = delete;
     PortAudioSystem& operator=(const PortAudioSystem&) = delete;
+
+    // Never terminate PortAudio in this process: a capture thread is stuck inside the driver, and
+    // Pa_Terminate would unload the ALSA plugin it is running in. The device list is then the
+    // last snapshot until the process restarts.
+    static void keep_forever();
 };
 
 struct DeviceInfo {
@@ -54,14 +59,22 @@ public:
     void stop() override;
 
 private:
-    void run(CaptureSink& sink);
+    // What the capture thread uses. Shared with it, so a thread stuck in the driver and left
+    // behind (detached) never touches a destroyed source; once abandoned it never touches its
+    // sink again, and its stream is never closed under it.
+    struct Capture {
+        PaStream* stream = nullptr;
+        unsigned long frames_per_read = 0;
+        std::atomic<bool> stop{false};
+        std::atomic<bool> exited{true};
+    };
+    static void run(std::shared_ptr<Capture> cap, CaptureSink& sink);
 
     PortAudioSystem pa_;
     DeviceInfo device_;
     SourceFormat fmt_;
-    PaStream* stream_ = nullptr;
-    std::atomic<bool> stop_{false};
-    std::atomic<bool> exited_{true};
+    std::shared_ptr<Capture> cap_ = std::make_shared<Capture>();
+    bool abandoned_ = false;  // the capture thread was left stuck in the driver
     std::thread thread_;
 };
 

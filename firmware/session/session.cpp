@@ -651,11 +651,6 @@ std::string SessionManager::audio_path() const {
 void SessionManager::lose_microphone(const std::string& why) {
     spdlog::warn("story {}: {}", story_.code, why);
     mic_present_ = false;
-    try {
-        recorder_->release_source();  // so the device list can be read afresh
-    } catch (const std::exception& e) {
-        spdlog::warn("letting go of the lost microphone: {}", e.what());
-    }
     error_ = kMicLost;
     if (listener_) listener_->on_error(error_);
     last_mic_probe_ms_ = now_ms_ - kMicProbeEveryMs;  // look again at the next tick
@@ -664,6 +659,13 @@ void SessionManager::lose_microphone(const std::string& why) {
         set_state(SessionState::mic_lost);
     } else if (listener_) {
         listener_->on_state(snapshot_locked());
+    }
+    // The screens are told first: letting go of a device that stopped answering can take
+    // seconds (PortAudio has to abort a read that never returns).
+    try {
+        recorder_->release_source();  // so the device list can be read afresh
+    } catch (const std::exception& e) {
+        spdlog::warn("letting go of the lost microphone: {}", e.what());
     }
 }
 
