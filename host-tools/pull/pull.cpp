@@ -224,8 +224,11 @@ void pull(Library& lib, Source& source, const std::string& booth_id, const PullO
     if (recorded == start) lib.touch_sync(rec->id);
     out.reached = recorded;
 
-    // 4. Tell the booth (best effort: the stories are safe either way).
-    if (recorded > start) {
+    // 4. Tell the booth (best effort: the stories are safe either way). Also when nothing was new:
+    // an earlier pull may have stopped (killed, or its connection lost) after recording the
+    // sequence but before the booth heard it, and the booth shows the librarian how far each
+    // laptop has got.
+    if (recorded > 0) {
         try {
             source.ack(recorded);
         } catch (const std::exception& e) {

@@ -65,16 +65,6 @@ private:
     std::atomic<int> file_responses_{0}, corrupted_{0};
 };
 
-// Bytes in the library's partial folder (of files whose name starts with `name`, when given).
-std::size_t partial_bytes(const Laptop& l, const std::string& name = "") {
-    std::size_t n = 0;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(l.library() / ".partial", ec); it != fs::recursive_directory_iterator();
-         it.increment(ec))
-        if (it->is_regular_file(ec) && it->path().filename().string().rfind(name, 0) == 0) n += it->file_size(ec);
-    return n;
-}
-
 }  // namespace
 
 TEST(StorysyncFaults, KilledAtRandomPointsMidPullThenRerunEverythingIsCompleteAndVerified) {
