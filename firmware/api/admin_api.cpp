@@ -269,7 +269,10 @@ void add_admin_routes(web::Router& r, Context& ctx) {
         const json body = web::parse_object(req);
         Settings s = ctx.settings();
         std::string changed;
-        for (const auto& [key, value] : body.items()) {
+        for (const auto& item : body.items()) {
+            // Plain references, not a structured binding: clang before 16 cannot capture one in the lambda below.
+            const std::string& key = item.key();
+            const json& value = item.value();
             const auto& keys = setting_keys();
             auto it = std::find_if(keys.begin(), keys.end(), [&](const SettingInfo& k) { return key == k.key; });
             if (it == keys.end() || !it->librarian) throw HttpError(422, "'" + key + "' is not a setting the admin pages can change.");

@@ -11,6 +11,7 @@
 #include "record/layout.hpp"
 
 #include <csignal>
+#include <sys/stat.h>
 #include <malloc.h>
 #include <iostream>
 #include <spdlog/spdlog.h>
@@ -19,6 +20,14 @@
 namespace sb::app {
 
 namespace {
+
+// The data folder holds the recordings, the catalog and the hashes of the PIN and sync tokens:
+// nothing in it is for other users of the machine. The service unit sets UMask=0027; this keeps
+// the same when the booth is started by hand or by another supervisor.
+void keep_files_from_other_users() {
+    const mode_t old = ::umask(0);
+    ::umask(old | 0027);
+}
 
 }  // namespace
 
@@ -46,6 +55,7 @@ int cmd_run(const RunOptions& o) {
     mallopt(M_ARENA_MAX, 2);
 #endif
     const Settings s = resolve_settings(o);
+    keep_files_from_other_users();
     Booth booth(s, o.version);
     const int port = booth.bind();
     install_signal_handlers();
@@ -71,6 +81,7 @@ int cmd_set_pin(const SetPinOptions& o) {
     std::string pin;
     if (!std::getline(std::cin, pin) || pin.empty()) throw Error("give the new PIN on standard input, e.g. echo 1234 | storybooth admin set-pin");
     while (!pin.empty() && (pin.back() == '\r' || pin.back() == ' ')) pin.pop_back();
+    keep_files_from_other_users();
     make_dirs_durable(o.data);
     auto clock = std::make_shared<SystemClock>();
     Catalog catalog = Catalog::open(layout::catalog_file(o.data), clock);

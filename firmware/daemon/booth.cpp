@@ -6,7 +6,9 @@
 #include "gpio/press_to_record.hpp"
 #include "record/layout.hpp"
 #include "record/recovery.hpp"
+#include "record/spare.hpp"
 #include "service/notify.hpp"
+#include "web/worker_pool.hpp"
 
 #include <chrono>
 #include <cmath>
@@ -53,11 +55,36 @@ SessionSettings session_settings(const Settings& s) {
     return ss;
 }
 
+namespace {
+
+// The catalog, also on a disk that filled up while the booth was off: SQLite needs a little room
+// to open it (its -wal and -shm files), which the spare space gives back.
+Catalog open_catalog(const fs::path& data, const std::shared_ptr<const Clock>& clock) {
+    const fs::path file = layout::catalog_file(data);
+    try {
+        return Catalog::open(file, clock);
+    } catch (const CatalogError& e) {
+        std::uint64_t free = 1;
+        try {
+            free = free_bytes(data);
+        } catch (const std::exception&) {
+        }
+        if (!e.disk_full() && free > 0) throw;
+        if (!spare::release_spare(data))
+            throw Error("the disk holding " + data.string() +
+                        " is full, so the catalog cannot be opened; the stories are safe: make room on it and start the booth again");
+        spdlog::warn("the disk holding {} is full ({}); the spare space was given back to open the catalog", data.string(), e.what());
+    }
+    return Catalog::open(file, clock);
+}
+
+}  // namespace
+
 Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const Clock> clock)
     : file_settings_(std::move(file_settings)), version_(std::move(version)), clock_(std::move(clock)) {
     if (!clock_) clock_ = std::make_shared<SystemClock>();
     make_dirs_durable(file_settings_.data);
-    catalog_ = std::make_unique<Catalog>(Catalog::open(layout::catalog_file(file_settings_.data), clock_));
+    catalog_ = std::make_unique<Catalog>(open_catalog(file_settings_.data, clock_));
 
     // The librarian's saved choices win over the config file's defaults.
     effective_ = file_settings_;
@@ -77,6 +104,8 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
     if (!r.recovered.empty() || !r.orphans.empty() || !r.deletions_finished.empty())
         spdlog::warn("recovery at start: {} recovered, {} unknown folder(s) kept aside, {} deletion(s) finished",
                      r.recovered.size(), r.orphans.size(), r.deletions_finished.size());
+    if (!spare::keep_spare(effective_.data))
+        spdlog::warn("no spare space set aside in {}: the disk is nearly full", effective_.data.string());
 
     if (!effective_.input.empty()) {
         auto sim = std::make_unique<SimulatedMicrophone>(effective_.input, effective_.channels);
@@ -117,15 +146,24 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
     api::add_page_routes(*router_, ctx_);
 
     server_ = std::make_unique<httplib::Server>();
-    // 16 workers: with keep-alive capped at a few requests per connection, dozens of clients
-    // take turns; each open event stream holds one worker.
-    server_->new_task_queue = [] { return new httplib::ThreadPool(16); };
+    // Workers grow with the connections (web/worker_pool.hpp: the one place their number is
+    // chosen), so slow clients cannot take the worker the touchscreen needs; each open event
+    // stream holds one worker.
+    server_->new_task_queue = [] { return new web::WorkerPool(web::WorkerPoolLimits{}); };
     server_->set_keep_alive_max_count(10);
     server_->set_payload_max_length(64 * 1024);  // larger bodies get 413
     server_->set_read_timeout(5, 0);             // a slow client cannot hold a thread for long
     server_->set_tcp_nodelay(true);              // small answers go out at once, not after a delayed ACK
     server_->set_write_timeout(5, 0);
     server_->set_keep_alive_timeout(5);
+    // cpp-httplib (0.11) reads any number of header lines; no client of the booth sends more
+    // than a few dozen, so a flood of them is refused before routing.
+    server_->set_pre_routing_handler([](const web::Request& req, web::Response& res) {
+        if (req.headers.size() <= web::kMaxRequestHeaders) return httplib::Server::HandlerResponse::Unhandled;
+        res.set_header("Connection", "close");
+        web::send_error(res, 431, "The request has too many headers.");
+        return httplib::Server::HandlerResponse::Handled;
+    });
     router_->install(*server_);
     server_->set_error_handler([](const web::Request&, web::Response& res) {
         if (res.body.empty()) {

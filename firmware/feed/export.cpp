@@ -252,7 +252,7 @@ json read_json_file(const fs::path& p, const std::string& what) {
     }
     try {
         return json::parse(text);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {  // parse_error, and out_of_range for a number like 1e4000
         throw Error(what + " (" + p.string() + ") is not valid JSON");
     }
 }

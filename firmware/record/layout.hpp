@@ -4,6 +4,7 @@
 //   DIR/stories/<story-id>/story.opus   the listening copy
 //   DIR/stories/<story-id>/master.flac  the lossless master (when enabled)
 //   DIR/orphans/                        story folders the catalog did not know (kept, never deleted)
+//   DIR/.spare                          spare space given back when the disk fills up (record/spare.hpp)
 #include <cstdint>
 #include <filesystem>
 #include <string>

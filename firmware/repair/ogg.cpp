@@ -103,7 +103,8 @@ enum class Parse { ok, incomplete, invalid };
 Parse parse_page(const std::uint8_t* p, std::size_t n, std::uint64_t offset, Page& pg) {
     static constexpr std::uint8_t magic[5] = {'O', 'g', 'g', 'S', 0};
     if (n < kHeaderFixed) {
-        return std::memcmp(p, magic, n) == 0 ? Parse::incomplete : Parse::invalid;
+        // Only the bytes there are, and at most the 5 of `magic`.
+        return std::memcmp(p, magic, std::min<std::size_t>(n, sizeof magic)) == 0 ? Parse::incomplete : Parse::invalid;
     }
     if (std::memcmp(p, magic, 5) != 0) return Parse::invalid;
     const std::size_t nsegs = p[26];

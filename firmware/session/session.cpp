@@ -5,6 +5,7 @@
 #include "common/utf8.hpp"
 #include "record/layout.hpp"
 #include "record/recorder.hpp"
+#include "record/spare.hpp"
 
 #include <algorithm>
 #include <array>
@@ -270,6 +271,41 @@ std::uint64_t SessionManager::free_bytes_now() const {
     }
 }
 
+namespace {
+
+constexpr const char* kStorageFull =
+    "The booth's storage is full, so the story cannot be saved yet. What was recorded is kept: please ask a librarian.";
+
+bool is_disk_full(const std::exception& e) {
+    if (const auto* c = dynamic_cast<const CatalogError*>(&e)) return c->disk_full();
+    if (const auto* io = dynamic_cast<const IoError*>(&e)) return io->disk_full();
+    return false;
+}
+
+}  // namespace
+
+template <class Step>
+void SessionManager::with_spare_space(const char* what, Step&& step) {
+    try {
+        step();
+        return;
+    } catch (const std::exception& e) {
+        if (!is_disk_full(e)) throw;
+        if (!spare::release_spare(settings_.data_dir)) {
+            spdlog::error("story {}: {}: {}", story_.code, what, e.what());
+            throw SessionError(507, kStorageFull);
+        }
+        spdlog::warn("story {}: the disk is full ({}); the spare space was given back to finish the story", story_.code, e.what());
+    }
+    try {
+        step();
+    } catch (const std::exception& e) {
+        if (!is_disk_full(e)) throw;
+        spdlog::error("story {}: {} (even with the spare space): {}", story_.code, what, e.what());
+        throw SessionError(507, kStorageFull);
+    }
+}
+
 // ---- the public calls ----
 
 SessionSnapshot SessionManager::snapshot() const {
@@ -503,6 +539,10 @@ void SessionManager::next_question() {
 }
 
 void SessionManager::close_recording(bool by_itself) {
+    // A disk with less room than the spare space: the spare space goes to finishing this story.
+    const bool disk_full = free_bytes_now() < spare::kSpareBytes;
+    if (disk_full && spare::release_spare(settings_.data_dir))
+        spdlog::warn("story {}: the disk is almost full; the spare space was given back to finish the story", story_.code);
     recorder_->request_stop();
     RecordOutcome out;
     try {
@@ -523,7 +563,8 @@ void SessionManager::close_recording(bool by_itself) {
     recorder_.reset();  // lets go of the microphone
     error_.clear();     // "the microphone was disconnected" no longer applies
     if (!out.fault.empty()) {
-        error_ = "The recording stopped: " + out.fault + ". What was recorded is kept.";
+        error_ = disk_full ? std::string("The booth's storage is full, so the recording stopped. What was recorded is kept.")
+                           : "The recording stopped: " + out.fault + ". What was recorded is kept.";
         if (listener_) listener_->on_error(error_);
     } else if (by_itself) {
         spdlog::info("story {}: the time limit was reached", story_.code);
@@ -545,7 +586,7 @@ void SessionManager::review(const std::string& title, const std::string& descrip
     check_optional(description, 2000, "The description can have up to 2000 characters.", true);
     if (keywords.size() > 20) invalid("Please give at most 20 keywords.");
     for (const auto& k : keywords) check_optional(k, 100, "Each keyword can have up to 100 characters.");
-    catalog_.update_metadata(story_.id, title, description, keywords);
+    with_spare_space("saving the title", [&] { catalog_.update_metadata(story_.id, title, description, keywords); });
     title_ = title;
     description_ = description;
     keywords_ = keywords;
@@ -554,9 +595,11 @@ void SessionManager::review(const std::string& title, const std::string& descrip
 
 void SessionManager::save_locked() {
     const std::string title = title_.empty() ? suggested_title_locked() : title_;
-    catalog_.update_metadata(story_.id, title, description_, keywords_);
-    FinaliseInput in = held_.value_or(FinaliseInput{});
-    story_ = finalise_held(catalog_, settings_.data_dir, story_.id, in);
+    with_spare_space("saving", [&] {
+        catalog_.update_metadata(story_.id, title, description_, keywords_);
+        FinaliseInput in = held_.value_or(FinaliseInput{});
+        story_ = finalise_held(catalog_, settings_.data_dir, story_.id, in);
+    });
     title_ = title;
     spdlog::info("story {} saved ({} ms)", story_.code, story_.duration_ms.value_or(0));
     set_state(SessionState::saved);

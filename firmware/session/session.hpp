@@ -162,6 +162,10 @@ private:
     void mic_check_locked();
     void record_locked();
     void save_locked();
+    // Runs a step that writes to the disk; when it fails for want of space, gives the booth's
+    // spare space back (record/spare.hpp) and runs it once more. Still full: a 507 that says so.
+    template <class Step>
+    void with_spare_space(const char* what, Step&& step);
     void discard_story_locked();
     void lose_microphone(const std::string& why);
     void try_microphone_back();

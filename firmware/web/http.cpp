@@ -54,21 +54,23 @@ bool Router::admits(std::size_t i, const Request& req, Response& res) const {
     return false;
 }
 
+void Router::handle(std::size_t i, const Request& req, Response& res) const {
+    if (!admits(i, req, res)) return;
+    try {
+        entries_.at(i).handler(req, res);
+    } catch (const HttpError& err) {
+        send_error(res, err.status(), err.what());
+    } catch (const json::exception&) {
+        send_error(res, 400, "The request is not in the expected form.");
+    } catch (const std::exception& err) {
+        send_error(res, 500, err.what());
+    }
+}
+
 void Router::install(httplib::Server& server) const {
     for (std::size_t i = 0; i < entries_.size(); ++i) {
         const Entry& e = entries_[i];
-        auto wrapped = [this, i](const Request& req, Response& res) {
-            if (!admits(i, req, res)) return;
-            try {
-                entries_[i].handler(req, res);
-            } catch (const HttpError& err) {
-                send_error(res, err.status(), err.what());
-            } catch (const json::exception&) {
-                send_error(res, 400, "The request is not in the expected form.");
-            } catch (const std::exception& err) {
-                send_error(res, 500, err.what());
-            }
-        };
+        auto wrapped = [this, i](const Request& req, Response& res) { handle(i, req, res); };
         if (e.info.method == "GET") server.Get(e.info.pattern, wrapped);
         else if (e.info.method == "POST") server.Post(e.info.pattern, wrapped);
         else if (e.info.method == "PUT") server.Put(e.info.pattern, wrapped);

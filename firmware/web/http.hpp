@@ -47,6 +47,9 @@ struct Guards {
     std::function<bool(const Request&, Response&)> sync;             // default: refuse
 };
 
+// Requests with more header lines than this are refused with 431.
+inline constexpr std::size_t kMaxRequestHeaders = 100;
+
 // 127.0.0.0/8, ::1 and ::ffff:127.x.y.z.
 bool is_loopback(const std::string& address);
 
@@ -67,6 +70,10 @@ public:
     void install(httplib::Server& server) const;
     // Runs the route's guard alone: true when a request like `req` would reach the handler.
     bool admits(std::size_t route_index, const Request& req, Response& res) const;
+    // Answers `req` with route `route_index` exactly as the installed server does: the guard, then
+    // the handler, its errors turned into JSON answers. `req.matches` must hold the pattern's
+    // captures. For requests built in-process (the fuzz tests) rather than read from a socket.
+    void handle(std::size_t route_index, const Request& req, Response& res) const;
 
 private:
     struct Entry {

@@ -13,9 +13,7 @@ class Daemon {
 public:
     // extra: more flags, e.g. {"--time-limit-minutes", "0.1"}.
     explicit Daemon(const fs::path& data, std::vector<std::string> extra = {}) : data_(data) {
-        std::vector<std::string> argv = {storybooth(), "run", "--data", data.string(), "--listen", "127.0.0.1:0",
-                                         "--input", conversation_wav().string()};
-        argv.insert(argv.end(), extra.begin(), extra.end());
+        const std::vector<std::string> argv = command(data, std::move(extra));
         static int runs = 0;
         log_ = data.parent_path() / (data.filename().string() + "-daemon-" + std::to_string(++runs) + ".log");
         proc_ = std::make_unique<Process>(argv, log_);
@@ -33,7 +31,15 @@ public:
             proc_->wait();
         }
     }
+    // The command line the constructor runs, for a test that starts (and kills) the program itself.
+    static std::vector<std::string> command(const fs::path& data, std::vector<std::string> extra = {}) {
+        std::vector<std::string> argv = {storybooth(), "run", "--data", data.string(), "--listen", "127.0.0.1:0",
+                                         "--input", conversation_wav().string()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        return argv;
+    }
     int port() const { return port_; }
+    int pid() const { return proc_ ? proc_->pid() : -1; }
     httplib::Client client() const {
         httplib::Client c("127.0.0.1", port_);
         c.set_read_timeout(10, 0);
@@ -57,6 +63,38 @@ private:
 inline nlohmann::json body_json(const httplib::Result& r) {
     if (!r) throw std::runtime_error("no HTTP response");
     return nlohmann::json::parse(r->body);
+}
+
+// Welcome -> mic check as the touchscreen walks it: two people who both chose to share, two
+// questions. Returns the session the mic-check call answers with (the story is made there).
+// Throws when a step is refused, so any test (or helper) can use it.
+inline nlohmann::json walk_to_mic_check(httplib::Client& c) {
+    using nlohmann::json;
+    auto step = [](const httplib::Result& r, const char* what) {
+        if (!r) throw std::runtime_error(std::string(what) + ": no HTTP response");
+        if (r->status != 200) throw std::runtime_error(std::string(what) + ": " + std::to_string(r->status) + " " + r->body);
+        return json::parse(r->body);
+    };
+    step(c.Post("/api/v1/session", json{{"language", "en"}}.dump(), "application/json"), "start");
+    step(c.Put("/api/v1/session/participants",
+               json::array({{{"name", "Rosa Díaz"}, {"role", "storyteller"}, {"age_range", "70+"}, {"relationship", "grandmother"}, {"channel", 1}},
+                            {{"name", "Leo"}, {"role", "interviewer"}, {"age_range", "18-29"}, {"relationship", "grandson"}, {"channel", 2}}})
+                   .dump(),
+               "application/json"),
+         "participants");
+    step(c.Put("/api/v1/session/consent",
+               json::array({{{"participant", 0}, {"choice", "share"}, {"typed_name", "Rosa Díaz"}},
+                            {{"participant", 1}, {"choice", "share"}, {"typed_name", "Leo"}}})
+                   .dump(),
+               "application/json"),
+         "consent");
+    step(c.Put("/api/v1/session/questions",
+               json::array({{{"text", "Where did you grow up?"}}, {{"text", "What do you remember about your grandmother?"}}}).dump(),
+               "application/json"),
+         "questions");
+    json s = step(c.Post("/api/v1/session/mic-check", "{}", "application/json"), "mic check");
+    if (s["state"] != "mic_check") throw std::runtime_error("mic check answered " + s.dump());
+    return s;
 }
 
 // Collects Server-Sent Events from /api/v1/events on a thread until stopped.

@@ -19,6 +19,7 @@ namespace {
 std::string sample_path(const std::string& pattern) {
     std::string p = std::regex_replace(pattern, std::regex(R"(\(\[0-9a-f-\]\{36\}\))"), "0b9f1c2e-1d7a-4c1b-9f3e-2a1b3c4d5e6f");
     p = std::regex_replace(p, std::regex(R"(\(\\d\{1,12\}\))"), "1");
+    p = std::regex_replace(p, std::regex(R"(\(\.\*\))"), "0b9f1c2e-1d7a-4c1b-9f3e-2a1b3c4d5e6f/audio.ogg");
     return p;
 }
 
@@ -64,6 +65,30 @@ TEST(Guards, EveryAdminRouteRefusesWithoutALibrarianSession) {
         ++checked;
     }
     EXPECT_GE(checked, 15);
+}
+
+TEST(Guards, EverySyncRouteRefusesWithoutAValidToken) {
+    RunningBooth b;
+    httplib::Client c("127.0.0.1", b.port);
+    int checked = 0;
+    for (const auto& r : b.booth->router().routes()) {
+        if (r.access != Access::sync) continue;
+        const std::string path = sample_path(r.pattern);
+        const std::vector<httplib::Headers> attempts = {
+            {},
+            {{"Authorization", "Bearer"}},
+            {{"Authorization", "Bearer " + std::string(43, 'A')}},
+            {{"Authorization", "Basic dXNlcjpwYXNz"}},
+            {{"Cookie", "sb_admin=" + std::string(43, 'A')}},
+        };
+        for (const auto& h : attempts) {
+            auto res = r.method == "GET" ? c.Get(path, h) : c.Post(path, h, "{}", "application/json");
+            ASSERT_TRUE(res) << r.method << " " << path;
+            EXPECT_EQ(res->status, 401) << r.method << " " << path;
+        }
+        ++checked;
+    }
+    EXPECT_GE(checked, 4);
 }
 
 TEST(Guards, OnlyThePagesHealthLoginAndPairingAreOpen) {

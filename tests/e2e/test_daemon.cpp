@@ -22,25 +22,6 @@ std::string state_of(const httplib::Result& r) { return body_json(r)["state"].ge
 
 void sleep_s(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
 
-// Welcome -> mic check with two people who both chose to share.
-void walk_to_mic_check(httplib::Client& c) {
-    ASSERT_EQ(post(c, "/api/v1/session", {{"language", "en"}})->status, 200);
-    auto r = put(c, "/api/v1/session/participants",
-                 json::array({{{"name", "Rosa Díaz"}, {"role", "storyteller"}, {"age_range", "70+"}, {"relationship", "grandmother"}, {"channel", 1}},
-                              {{"name", "Leo"}, {"role", "interviewer"}, {"age_range", "18-29"}, {"relationship", "grandson"}, {"channel", 2}}}));
-    ASSERT_EQ(r->status, 200) << r->body;
-    r = put(c, "/api/v1/session/consent",
-            json::array({{{"participant", 0}, {"choice", "share"}, {"typed_name", "Rosa Díaz"}},
-                         {{"participant", 1}, {"choice", "share"}, {"typed_name", "Leo"}}}));
-    ASSERT_EQ(r->status, 200) << r->body;
-    r = put(c, "/api/v1/session/questions",
-            json::array({{{"text", "Where did you grow up?"}}, {{"text", "What do you remember about your grandmother?"}}}));
-    ASSERT_EQ(r->status, 200) << r->body;
-    r = post(c, "/api/v1/session/mic-check");
-    ASSERT_EQ(r->status, 200) << r->body;
-    EXPECT_EQ(state_of(r), "mic_check");
-}
-
 std::string login(httplib::Client& c, const std::string& pin) {
     auto r = post(c, "/api/v1/admin/login", {{"pin", pin}});
     if (!r || r->status != 200) return "";
