@@ -92,7 +92,9 @@ Kill run_and_kill(Daemon& d, Phase phase, std::mt19937_64& rng) {
             auto r = post(c2, "/api/v1/session/stop");
             answered = r && r->status == 200;
         });
-        sleep_s(u(0.0, 0.25));
+        // Closing a short recording takes milliseconds: the kill comes within 40 ms of the call,
+        // so it lands before, during or just after the closing.
+        sleep_s(u(0.0, 0.04));
         kill();
         stop.join();
         k.call_answered = answered;
@@ -109,7 +111,8 @@ Kill run_and_kill(Daemon& d, Phase phase, std::mt19937_64& rng) {
         auto r = post(c2, "/api/v1/session/save");
         answered = r && r->status == 200;
     });
-    sleep_s(u(0.0, 0.3));
+    // Saving (repair, the final tags, hashes, the catalog) takes tens of milliseconds.
+    sleep_s(u(0.0, 0.12));
     kill();
     save.join();
     k.call_answered = answered;
