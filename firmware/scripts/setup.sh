@@ -14,7 +14,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config dpkg-dev
   libcpp-httplib-dev libsodium-dev libqrencode-dev libsystemd-dev libgpiod-dev libxml2-dev libgtest-dev libgmock-dev
   opus-tools sox espeak-ng)
 test_pkgs=(flac alsa-utils sqlite3 time strace rsync chromium zbar-tools librsvg2-bin systemd
-  ffmpeg python3-podcastparser libxml2-utils pulseaudio pulseaudio-utils libasound2-plugins clang)
+  ffmpeg python3-podcastparser libxml2-utils pulseaudio pulseaudio-utils libasound2-plugins clang libclang-rt-dev)
 
 want=("${build_pkgs[@]}")
 cmake_tests=OFF
