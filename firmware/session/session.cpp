@@ -274,7 +274,7 @@ std::uint64_t SessionManager::free_bytes_now() const {
 namespace {
 
 constexpr const char* kStorageFull =
-    "The booth's storage is full, so the story cannot be saved yet. What was recorded is kept: please ask a librarian.";
+    "The booth's storage is full, so the story cannot be saved yet. What was recorded is kept. Please ask a librarian.";
 
 bool is_disk_full(const std::exception& e) {
     if (const auto* c = dynamic_cast<const CatalogError*>(&e)) return c->disk_full();

@@ -109,7 +109,8 @@ function messageFor(err) {
   if (err instanceof ApiError) {
     if (err.status === 0) return t('errors.offline');
     if (err.status === 503) return t('errors.noMic');
-    if (err.status === 507) return t('errors.diskFull');
+    // 507 at Save: the story is kept but cannot be saved yet; the booth's sentence says so.
+    if (err.status === 507) return /cannot be saved/.test(err.message) ? translateBoothMessage(err.message) : t('errors.diskFull');
     return translateBoothMessage(err.message);
   }
   return err && err.message ? err.message : String(err);
