@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <set>
+#include <chrono>
 #include <thread>
 
 using namespace sb;
@@ -513,18 +514,29 @@ TEST_F(StoryTest, WritersOnTwoThreadsWithTheirOwnCatalogsNeverCollide) {
     { open_catalog(); }
     constexpr int per_thread = 40;
     std::vector<std::string> codes[2];
+    std::string errors[2];
     std::vector<std::thread> threads;
     for (int t = 0; t < 2; ++t) {
         threads.emplace_back([&, t] {
-            Catalog cat = open_catalog();
-            for (int i = 0; i < per_thread; ++i) {
-                Story s = cat.create_story(two_person_story());
-                cat.add_marker(s.id, Marker{i, "q"});
-                codes[t].push_back(s.code);
+            try {
+                Catalog cat = open_catalog();
+                for (int i = 0; i < per_thread; ++i) {
+                    Story s = cat.create_story(two_person_story());
+                    cat.add_marker(s.id, Marker{i, "q"});
+                    codes[t].push_back(s.code);
+                    // Two programs sharing a catalog (the daemon and a command) write now and
+                    // then, not back to back: SQLite's busy wait is not fair to a writer that never
+                    // pauses, and on a slow machine the other would wait past the busy timeout.
+                    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+                }
+            } catch (const std::exception& e) {
+                errors[t] = e.what();
             }
         });
     }
     for (std::thread& th : threads) th.join();
+    EXPECT_EQ(errors[0], "");
+    EXPECT_EQ(errors[1], "");
     std::set<std::string> all(codes[0].begin(), codes[0].end());
     all.insert(codes[1].begin(), codes[1].end());
     EXPECT_EQ(all.size(), 2u * per_thread);
