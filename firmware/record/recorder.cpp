@@ -439,7 +439,15 @@ void Recorder::worker() {
 void Recorder::stop_worker_and_source() {
     stop_.store(true);
     if (thread_.joinable()) thread_.join();
+    forget_source();
+}
+
+// Stops the source and lets go of it: once a recording has ended the recorder never touches its
+// source again, so the caller may destroy a source it lent as soon as finish() or abort() returns.
+void Recorder::forget_source() {
     if (source_) source_->stop();
+    source_ = nullptr;
+    owned_source_.reset();
 }
 
 Recorder::Closed Recorder::close_writers() {
@@ -461,7 +469,7 @@ Recorder::Closed Recorder::close_writers() {
 RecordOutcome Recorder::finish(FinishMode mode) {
     if (phase_ != Phase::running) throw Error("finish() without a recording in progress");
     if (thread_.joinable()) thread_.join();
-    if (source_) source_->stop();
+    forget_source();
     phase_ = Phase::finished;
 
     RecordOutcome out;

@@ -149,6 +149,7 @@ private:
     bool wait_parked(std::uint64_t request);
     void unpark(std::uint64_t request) { unpark_.store(request, std::memory_order_release); }
     void stop_worker_and_source();
+    void forget_source();  // stop the source and drop it (after a recording ends)
     struct Closed {
         bool opus_ok = true;
         bool master_ok = true;
