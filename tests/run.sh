@@ -2,7 +2,7 @@
 # Sets up everything the tests need, builds, and runs the whole suite.
 #
 #   tests/run.sh              the whole suite in ./build (STORYBOOTH_BUILD_DIR)
-#   tests/run.sh --sanitize   what CI runs: the whole suite built with AddressSanitizer and
+#   tests/run.sh --sanitize   the whole suite built with AddressSanitizer and
 #                             UndefinedBehaviorSanitizer (./build-asan, see tests/sanitize.sh), then
 #                             every fuzz target for FUZZ_SECONDS (default 30) under the same
 #                             sanitizers with clang and libFuzzer (./build-fuzz, see tests/fuzz/run.sh)
