@@ -41,6 +41,29 @@ struct Kill {
     bool call_answered = false;  // finalising/saving: Stop/Save had answered before the kill
 };
 
+// Sends POST `path` on a second connection and SIGKILLs the daemon up to `max_delay_s` later:
+// whether the call had answered by then, and when it was sent.
+struct KilledCall {
+    bool answered = false;
+    steady::time_point sent;
+};
+KilledCall kill_during_call(Daemon& d, const std::string& path, double delay_s) {
+    KilledCall out;
+    std::atomic<bool> answered{false};
+    std::thread call([&] {
+        httplib::Client c2("127.0.0.1", d.port());
+        c2.set_read_timeout(10, 0);
+        out.sent = steady::now();
+        auto r = post(c2, path);
+        answered = r && r->status == 200;
+    });
+    sleep_s(delay_s);
+    d.stop(SIGKILL);
+    call.join();
+    out.answered = answered;
+    return out;
+}
+
 // Runs the session from the mic check to the chosen phase and SIGKILLs the daemon at a random
 // moment in it.
 Kill run_and_kill(Daemon& d, Phase phase, std::mt19937_64& rng) {
@@ -83,39 +106,18 @@ Kill run_and_kill(Daemon& d, Phase phase, std::mt19937_64& rng) {
         // Stop is pressed; the kill lands while the booth closes the recording, or just after.
         const json s = session();
         const auto t_seen = steady::now();
-        std::atomic<bool> answered{false};
-        steady::time_point t_sent;
-        std::thread stop([&] {
-            httplib::Client c2("127.0.0.1", d.port());
-            c2.set_read_timeout(10, 0);
-            t_sent = steady::now();
-            auto r = post(c2, "/api/v1/session/stop");
-            answered = r && r->status == 200;
-        });
         // Closing a short recording takes milliseconds: the kill comes within 40 ms of the call,
         // so it lands before, during or just after the closing.
-        sleep_s(u(0.0, 0.04));
-        kill();
-        stop.join();
-        k.call_answered = answered;
-        k.captured_ms = s["elapsed_ms"].get<double>() + ms_since(t_seen, t_sent);
+        const KilledCall call = kill_during_call(d, "/api/v1/session/stop", u(0.0, 0.04));
+        k.call_answered = call.answered;
+        k.captured_ms = s["elapsed_ms"].get<double>() + ms_since(t_seen, call.sent);
         return k;
     }
     // saving: Stop answered (the held duration is what was captured), a title given, Save pressed.
     k.captured_ms = must(post(c, "/api/v1/session/stop"), "stop")["elapsed_ms"].get<double>();
     must(c.Put("/api/v1/session/review", json{{"title", "A story killed while saving"}}.dump(), "application/json"), "review");
-    std::atomic<bool> answered{false};
-    std::thread save([&] {
-        httplib::Client c2("127.0.0.1", d.port());
-        c2.set_read_timeout(10, 0);
-        auto r = post(c2, "/api/v1/session/save");
-        answered = r && r->status == 200;
-    });
     // Saving (repair, the final tags, hashes, the catalog) takes tens of milliseconds.
-    sleep_s(u(0.0, 0.12));
-    kill();
-    save.join();
-    k.call_answered = answered;
+    k.call_answered = kill_during_call(d, "/api/v1/session/save", u(0.0, 0.12)).answered;
     return k;
 }
 
