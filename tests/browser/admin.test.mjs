@@ -155,6 +155,12 @@ test('a reload keeps the librarian logged in', async () => {
   assertNoConsoleErrors(errors);
 });
 
+// Searches and waits for that search's answer: two searches in a row can both say "1 story".
+async function search() {
+  await page.getByRole('button', {name: 'Search', exact: true}).click();
+  await page.locator('.story-list[aria-busy="false"]').waitFor();
+}
+
 test('search finds the new story, and the state and sharing filters narrow the list', async () => {
   await page.getByRole('link', {name: 'Stories', exact: true}).click();
   await page.getByRole('heading', {name: 'Stories', level: 1}).waitFor();
@@ -163,7 +169,7 @@ test('search finds the new story, and the state and sharing filters narrow the l
   await shots('admin-stories', {doc: true});
 
   await page.getByLabel('Search titles, descriptions, names and keywords').fill('bakery');
-  await page.getByRole('button', {name: 'Search', exact: true}).click();
+  await search();
   await page.getByRole('status').filter({hasText: '1 story'}).waitFor();
   const items = page.locator('.story-item');
   assert.equal(await items.count(), 1);
@@ -172,16 +178,48 @@ test('search finds the new story, and the state and sharing filters narrow the l
 
   // A keyword and a name, whatever their accents and case.
   await page.getByLabel('Search titles, descriptions, names and keywords').fill('LUCIA');
-  await page.getByRole('button', {name: 'Search', exact: true}).click();
+  await search();
   await page.getByRole('status').filter({hasText: '1 story'}).waitFor();
   assert.match(await items.first().textContent(), /bakery/);
 
   await page.getByLabel('Search titles, descriptions, names and keywords').fill('');
   await page.getByLabel('Sharing').selectOption('private');
-  await page.getByRole('button', {name: 'Search', exact: true}).click();
+  await search();
   await page.getByRole('status').filter({hasText: '1 story'}).waitFor();
   assert.match(await items.first().textContent(), /Summers by the river/);
   assert.match(await items.first().textContent(), /Private/);
+  assertNoConsoleErrors(errors);
+});
+
+const storyListUrl = (url) => url.pathname === '/api/v1/admin/stories';
+
+test('a slow first list does not overwrite a search made while it loaded', async () => {
+  // The first list (no search) answers late; the search for "bakery" answers at once.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  const slowFirstList = async (route) => {
+    if (new URL(route.request().url()).searchParams.has('q')) return route.continue();
+    await held;
+    return route.continue();
+  };
+  await page.route(storyListUrl, slowFirstList);
+  try {
+    await open('#/dashboard');
+    await page.getByRole('heading', {name: 'Dashboard'}).waitFor();
+    await page.getByRole('link', {name: 'Stories', exact: true}).click();
+    await page.getByRole('heading', {name: 'Stories', level: 1}).waitFor();
+    await page.getByLabel('Search titles, descriptions, names and keywords').fill('bakery');
+    await search();
+    release();
+    await sleep(500); // time for the late answer to arrive and (wrongly) be drawn
+    const items = page.locator('.story-item');
+    assert.equal(await items.count(), 1);
+    assert.match(await items.first().textContent(), /The bakery on Elm Street/);
+    assert.match(await page.getByRole('status').textContent(), /1 story/);
+  } finally {
+    release();
+    await page.unroute(storyListUrl, slowFirstList);
+  }
   assertNoConsoleErrors(errors);
 });
 

@@ -59,14 +59,30 @@ export async function renderStories(app, query) {
     if (share.input.value) p.set('share', share.input.value);
     return p;
   };
+  // Each new search (or the first list) is a new generation; an answer that arrives after a newer
+  // search was asked for belongs to an older question and is dropped, so a slow first list cannot
+  // overwrite the result of the search typed while it loaded.
+  // "More" continues the search on screen, not what is typed in the fields since.
+  let generation = 0;
+  let shownSearch = params();
   const load = async (append) => {
-    const p = params();
-    filtered = [...p.keys()].length > 0;
+    if (!append) {
+      generation += 1;
+      shownSearch = params();
+    }
+    const asked = generation;
+    const search = shownSearch;
+    const p = new URLSearchParams(search);
     p.set('limit', String(PAGE_SIZE));
-    p.set('offset', String(offset));
+    p.set('offset', String(append ? offset : 0));
+    // Screen readers (and the tests) can tell a list being replaced from the answer.
+    list.setAttribute('aria-busy', 'true');
     try {
       const r = await app.call('GET', `/api/v1/admin/stories?${p}`);
-      if (!box.alive()) return;
+      if (!box.alive() || asked !== generation) return;
+      list.setAttribute('aria-busy', 'false');
+      filtered = [...search.keys()].length > 0;
+      if (!append) offset = 0;
       msg.clear();
       total = r.total;
       if (!append) list.replaceChildren();
@@ -84,6 +100,8 @@ export async function renderStories(app, query) {
       more.hidden = shown >= total;
     } catch (e) {
       if (e instanceof SessionEnded) throw e;
+      if (asked !== generation) return;
+      list.setAttribute('aria-busy', 'false');
       msg.show(e.message);
     }
   };
@@ -93,7 +111,6 @@ export async function renderStories(app, query) {
     // The address keeps the search (so Back and reload return to it) without redrawing the page.
     const p = params().toString();
     history.replaceState(null, '', `#/stories${p ? `?${p}` : ''}`);
-    offset = 0;
     busy(submit, () => load(false)).catch(() => {});
   });
   more.addEventListener('click', () => busy(more, () => load(true)).catch(() => {}));
