@@ -3,7 +3,8 @@
 #
 #   tests/sanitize.sh                 AddressSanitizer + UndefinedBehaviorSanitizer (with LeakSanitizer):
 #                                     configure, build, then the WHOLE ctest suite, browser tests included
-#                                     (they start the sanitized daemon)
+#                                     (they start the sanitized daemon); built with clang when it is
+#                                     installed, and then the tree also holds the fuzz targets
 #   tests/sanitize.sh --tsan          ThreadSanitizer: the tests that run the capture threads, the ring,
 #                                     the recording worker and the encoders
 #   tests/sanitize.sh --no-build ...  skip configure and build (the tree must exist)
@@ -50,6 +51,13 @@ supp="$root/tests/sanitize"
 if [[ "$mode" == asan ]]; then
   tree="${STORYBOOTH_ASAN_BUILD_DIR:-$beside/build-asan}"
   cmake_flags=(-DSTORYBOOTH_ASAN=ON -DSTORYBOOTH_UBSAN=ON -DSTORYBOOTH_TSAN=OFF)
+  # With clang the same tree also holds the libFuzzer targets (STORYBOOTH_FUZZ adds the coverage
+  # instrumentation they need; only fuzz_<name> links libFuzzer), so tests/fuzz/run.sh can run
+  # them without a second sanitized build. -O1 keeps the build short and the stacks readable.
+  if command -v clang++ >/dev/null; then
+    cmake_flags+=(-DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSTORYBOOTH_FUZZ=ON
+                  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O1 -g" "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g")
+  fi
 else
   tree="${STORYBOOTH_TSAN_BUILD_DIR:-$beside/build-tsan}"
   cmake_flags=(-DSTORYBOOTH_ASAN=OFF -DSTORYBOOTH_UBSAN=OFF -DSTORYBOOTH_TSAN=ON)

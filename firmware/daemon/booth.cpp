@@ -80,7 +80,8 @@ Catalog open_catalog(const fs::path& data, const std::shared_ptr<const Clock>& c
 
 }  // namespace
 
-Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const Clock> clock)
+Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const Clock> clock,
+             auth::PinStore::HashCost pin_cost)
     : file_settings_(std::move(file_settings)), version_(std::move(version)), clock_(std::move(clock)) {
     if (!clock_) clock_ = std::make_shared<SystemClock>();
     make_dirs_durable(file_settings_.data);
@@ -118,7 +119,7 @@ Booth::Booth(Settings file_settings, std::string version, std::shared_ptr<const 
     listener_ = std::make_unique<Listener>(*events_);
     session_ = std::make_unique<SessionManager>(*catalog_, *clock_, *mic_, session_settings(effective_), listener_.get());
     if (!effective_.gpio_chip.empty()) open_button();
-    pins_ = std::make_unique<auth::PinStore>(*catalog_, clock_);
+    pins_ = std::make_unique<auth::PinStore>(*catalog_, clock_, pin_cost);
     librarians_ = std::make_unique<auth::Sessions>(clock_);
     pairing_ = std::make_unique<auth::Pairing>(*catalog_, clock_);
 

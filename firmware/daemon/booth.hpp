@@ -32,8 +32,11 @@ class PressToRecord;
 
 class Booth {
 public:
-    // Throws sb::Error with one clear line when the booth cannot start.
-    Booth(Settings file_settings, std::string version, std::shared_ptr<const Clock> clock = nullptr);
+    // Throws sb::Error with one clear line when the booth cannot start. Nothing listens until
+    // bind(); the routes answer through router() at once. `pin_cost` is the Argon2id cost of a
+    // PIN hash (tests and fuzzers that log in many times use PinStore::cheapest_cost).
+    Booth(Settings file_settings, std::string version, std::shared_ptr<const Clock> clock = nullptr,
+          auth::PinStore::HashCost pin_cost = auth::PinStore::production_cost);
     ~Booth();
     Booth(const Booth&) = delete;
     Booth& operator=(const Booth&) = delete;
@@ -47,6 +50,9 @@ public:
 
     Settings settings() const;
     const web::Router& router() const { return *router_; }
+    // What the handlers work with: the catalog, the session, the PIN store, the librarians'
+    // sessions, the pairing, exactly as the routes see them.
+    const api::Context& context() const { return ctx_; }
 
 private:
     struct Listener;

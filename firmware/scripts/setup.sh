@@ -3,6 +3,7 @@
 # builds into ./build. Works on Debian bookworm and Raspberry Pi OS bookworm.
 #   firmware/scripts/setup.sh            # what the booth needs to build and run
 #   firmware/scripts/setup.sh --tests    # plus the tools the test suite uses
+#   firmware/scripts/setup.sh --tests --no-build   # install only (tests/sanitize.sh builds its own tree)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -18,10 +19,15 @@ test_pkgs=(flac alsa-utils sqlite3 time strace rsync chromium zbar-tools librsvg
 
 want=("${build_pkgs[@]}")
 cmake_tests=OFF
-if [[ "${1:-}" == "--tests" ]]; then
-  want+=("${test_pkgs[@]}")
-  cmake_tests=ON
-fi
+do_build=1
+for arg in "$@"; do
+  case "$arg" in
+    --tests) want+=("${test_pkgs[@]}"); cmake_tests=ON ;;
+    --no-build) do_build=0 ;;
+    -h|--help) sed -n '2,6p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "setup: unknown argument $arg (see --help)" >&2; exit 2 ;;
+  esac
+done
 
 sudo=""
 need_root() {
@@ -58,5 +64,6 @@ if [[ "$cmake_tests" == ON ]]; then
   fi
 fi
 
+((do_build)) || exit 0
 cmake -S "$root" -B "$build" -G Ninja -DSTORYBOOTH_TESTS="$cmake_tests" ${STORYBOOTH_CMAKE_ARGS:-} >/dev/null
 cmake --build "$build" -j "$(nproc)"

@@ -1,6 +1,6 @@
 // The JSON bodies of every kiosk, admin and sync route that takes one (POST, PUT, PATCH), sent
-// through the real handlers: a booth wired as the daemon wires it (daemon/booth.cpp) on a
-// scratch data folder, with the simulated microphone, two saved stories and a paired laptop,
+// through the real handlers: the daemon's own sb::Booth (daemon/booth.cpp, never bound to a
+// port) on a scratch data folder, with the simulated microphone, two saved stories and a paired laptop,
 // its guards admitting (loopback peer, a librarian session with its CSRF token, the laptop's
 // bearer token, all obtained the real way). Requests go to Router::handle(), exactly what the
 // HTTP server runs for them.
@@ -14,9 +14,6 @@
 #include "fuzz_targets.hpp"
 
 #include "api/context.hpp"
-#include "api/json_views.hpp"
-#include "capture/microphones.hpp"
-#include "common/fs.hpp"
 #include "common/hash.hpp"
 #include "daemon/booth.hpp"
 #include "feed/feed.hpp"
@@ -29,21 +26,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using sb::web::json;
-
-// The daemon's own listener, forwarding session events to the screens' stream.
-struct Listener final : sb::SessionListener {
-    explicit Listener(sb::web::EventHub& hub) : hub_(hub) {}
-    void on_state(const sb::SessionSnapshot& s) override { hub_.publish("state", sb::api::session_json(s).dump()); }
-    void on_levels(const sb::Levels& l, std::int64_t elapsed_ms) override {
-        hub_.publish("level", sb::api::levels_json(l, elapsed_ms).dump());
-    }
-    void on_timer(std::int64_t elapsed_ms, std::int64_t remaining_ms) override {
-        hub_.publish("timer", json{{"elapsed_ms", elapsed_ms}, {"remaining_ms", remaining_ms}}.dump());
-    }
-    void on_warning(int seconds_left) override { hub_.publish("warning", json{{"seconds_left", seconds_left}}.dump()); }
-    void on_error(const std::string& message) override { hub_.publish("error", json{{"message", message}}.dump()); }
-    sb::web::EventHub& hub_;
-};
 
 // One second of a quiet 440 Hz tone, 48 kHz stereo 16-bit WAV: the simulated microphone.
 void write_wav(const fs::path& file) {
@@ -95,76 +77,24 @@ std::string add_story(sb::Catalog& catalog, const fs::path& data, bool community
 
 struct FuzzBooth {
     fs::path data;
-    std::shared_ptr<const sb::Clock> clock = std::make_shared<sb::SystemClock>();
-    std::mutex settings_mutex;
-    sb::Settings settings;
-    std::optional<sb::Catalog> catalog;
-    std::unique_ptr<sb::Microphone> mic;
-    std::unique_ptr<sb::web::EventHub> events;
-    std::unique_ptr<Listener> listener;
-    std::unique_ptr<sb::SessionManager> session;
-    std::unique_ptr<sb::auth::PinStore> pins;
-    std::unique_ptr<sb::auth::Sessions> librarians;
-    std::unique_ptr<sb::auth::Pairing> pairing;
-    sb::api::Context ctx;
-    std::unique_ptr<sb::web::Router> router;
+    std::unique_ptr<sb::Booth> booth;
+    const sb::api::Context* ctx = nullptr;
     std::vector<std::regex> patterns;
     std::string admin_token, csrf, sync_token;
     std::vector<std::string> stories;
 
     explicit FuzzBooth(const fs::path& root) : data(root / "data") {
+        sb::Settings settings;
         settings.data = data;
         settings.input = root / "mic.wav";
         write_wav(settings.input);
-        sb::make_dirs_durable(data);
-        catalog.emplace(sb::Catalog::open(sb::layout::catalog_file(data), clock));
-        catalog->set_setting("booth_code", settings.booth_code);
-        catalog->set_setting("booth_name", settings.booth_name);
-        mic = std::make_unique<sb::SimulatedMicrophone>(settings.input, settings.channels);
-        events = std::make_unique<sb::web::EventHub>();
-        listener = std::make_unique<Listener>(*events);
-        session = std::make_unique<sb::SessionManager>(*catalog, *clock, *mic, sb::session_settings(settings), listener.get());
-        // The cheapest Argon2id cost: the PIN rules are the same, each hash takes microseconds.
-        pins = std::make_unique<sb::auth::PinStore>(*catalog, clock, sb::auth::PinStore::cheapest_cost);
-        librarians = std::make_unique<sb::auth::Sessions>(clock);
-        pairing = std::make_unique<sb::auth::Pairing>(*catalog, clock);
-        ctx.catalog = &*catalog;
-        ctx.clock = clock;
-        ctx.mic = mic.get();
-        ctx.session = session.get();
-        ctx.pins = pins.get();
-        ctx.librarians = librarians.get();
-        ctx.pairing = pairing.get();
-        ctx.events = events.get();
-        ctx.settings = [this] {
-            std::lock_guard lock(settings_mutex);
-            return settings;
-        };
-        // As the daemon saves a librarian's settings (daemon/booth.cpp).
-        ctx.save_settings = [this](const sb::Settings& s) {
-            for (const auto& k : sb::setting_keys())
-                if (k.librarian) catalog->set_setting("setting:" + std::string(k.key), sb::setting_value(s, k.key));
-            catalog->set_setting("booth_code", s.booth_code);
-            catalog->set_setting("booth_name", s.booth_name);
-            {
-                std::lock_guard lock(settings_mutex);
-                settings = s;
-            }
-            session->update_settings(sb::session_settings(s));
-        };
-        ctx.version = "fuzz";
-        ctx.mic_present = [] { return true; };
-        sb::web::Guards guards;
-        guards.admin = [this](const sb::web::Request& req, sb::web::Response& res) { return sb::api::admin_guard(ctx, req, res); };
-        guards.sync = [this](const sb::web::Request& req, sb::web::Response& res) { return sb::api::sync_guard(ctx, req, res); };
-        router = std::make_unique<sb::web::Router>(guards);
-        sb::api::add_kiosk_routes(*router, ctx);
-        sb::api::add_admin_routes(*router, ctx);
-        sb::api::add_sync_routes(*router, ctx);
-        sb::api::add_page_routes(*router, ctx);
-        for (const auto& r : router->routes()) patterns.emplace_back(r.pattern);
+        // The daemon's own wiring (daemon/booth.cpp), never bound to a port. The cheapest Argon2id
+        // cost: the PIN rules are the same, each hash takes microseconds.
+        booth = std::make_unique<sb::Booth>(settings, "fuzz", nullptr, sb::auth::PinStore::cheapest_cost);
+        ctx = &booth->context();
+        for (const auto& r : booth->router().routes()) patterns.emplace_back(r.pattern);
 
-        stories = {add_story(*catalog, data, false), add_story(*catalog, data, true)};
+        stories = {add_story(*ctx->catalog, data, false), add_story(*ctx->catalog, data, true)};
 
         // Credentials, obtained through the routes themselves.
         FUZZ_CHECK(call("POST", "/api/v1/admin/setup-pin", R"({"pin":"2468"})").status == 200);
@@ -181,16 +111,8 @@ struct FuzzBooth {
         sync_token = json::parse(paired.body).at("token").get<std::string>();
     }
 
-    ~FuzzBooth() {
-        // As the daemon leaves it at shutdown: nothing recording.
-        try {
-            session->discard();
-        } catch (const std::exception&) {
-        }
-    }
-
     std::optional<std::size_t> route(const std::string& method, const std::string& path, sb::web::Request& req) {
-        const auto& routes = router->routes();
+        const auto& routes = booth->router().routes();
         for (std::size_t i = 0; i < routes.size(); ++i) {
             if (routes[i].method != method) continue;
             req.path = path;
@@ -218,7 +140,7 @@ struct FuzzBooth {
         sb::web::Response res;
         const auto i = route(method, path, req);
         FUZZ_CHECK(i.has_value());
-        router->handle(*i, req, res);
+        booth->router().handle(*i, req, res);
         return res;
     }
 };
@@ -270,7 +192,7 @@ int fuzz_api(const std::uint8_t* data, std::size_t size) {
     sbfuzz::quiet_logs();
     const fs::path root = sbfuzz::fresh_dir("api");
     FuzzBooth b(root);
-    const std::vector<BodyRoute> routes = body_routes(*b.router);
+    const std::vector<BodyRoute> routes = body_routes(b.booth->router());
     FUZZ_CHECK(routes.size() >= 20);
 
     const std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -294,9 +216,9 @@ int fuzz_api(const std::uint8_t* data, std::size_t size) {
     }
 
     // The booth still answers, and what it offers laptops is still readable by storysync.
-    if (b.librarians->find(b.admin_token)) check_answer(b.call("GET", "/api/v1/admin/dashboard", ""), "dashboard");
+    if (b.ctx->librarians->find(b.admin_token)) check_answer(b.call("GET", "/api/v1/admin/dashboard", ""), "dashboard");
     check_answer(b.call("GET", "/api/v1/session", ""), "session");
-    if (b.pairing->token_valid(b.sync_token)) {
+    if (b.ctx->pairing->token_valid(b.sync_token)) {
         const auto changes = b.call("GET", "/sync/v1/changes", "", "since=0");
         FUZZ_CHECK(changes.status == 200);
         try {

@@ -10,7 +10,8 @@
 # Environment:
 #   FUZZ_SECONDS      seconds per target (default 30)
 #   FUZZ_TARGETS      targets to run (default: ogg api changes config bagit)
-#   FUZZ_BUILD_DIR    the clang build folder (default: build-fuzz beside the repository's build/)
+#   FUZZ_BUILD_DIR    the clang build folder (default: build-fuzz beside the repository's build/);
+#                     a tree tests/sanitize.sh made with clang (ASan, UBSan, STORYBOOTH_FUZZ) is used as is
 #   FUZZ_WORK_DIR     where corpora copies, logs and crash inputs go (default: $FUZZ_BUILD_DIR/fuzz-runs)
 #   FUZZ_JOBS         ninja jobs (default: nproc)
 #   FUZZ_KEEP_CORPUS  1: run on (and grow) the committed corpus itself instead of a copy
@@ -38,17 +39,21 @@ for tool in clang clang++ cmake ninja; do
 done
 
 start=$(date +%s)
-launcher=()
-if command -v ccache >/dev/null; then launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-san="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
-cmake -S "$repo" -B "$build" -G Ninja "${launcher[@]}" \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
-  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-  -DCMAKE_C_FLAGS="$san" -DCMAKE_CXX_FLAGS="$san" \
-  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined" \
-  -DSTORYBOOTH_FUZZ=ON -DSTORYBOOTH_TESTS=ON >/dev/null
 fuzzers=()
 for t in $targets; do fuzzers+=("fuzz_$t"); done
+# A tree that tests/sanitize.sh configured with clang (STORYBOOTH_FUZZ=ON with ASan and UBSan) is
+# used as it is: tests/run.sh --sanitize builds once for the suite and the fuzzers.
+if grep -qs '^STORYBOOTH_FUZZ:BOOL=ON' "$build/CMakeCache.txt" && grep -qs '^STORYBOOTH_ASAN:BOOL=ON' "$build/CMakeCache.txt"; then
+  echo "fuzz: using the sanitized tree $build"
+else
+  launcher=()
+  if command -v ccache >/dev/null; then launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  # The same options as tests/sanitize.sh's tree: ASan, UBSan and libFuzzer's coverage everywhere.
+  cmake -S "$repo" -B "$build" -G Ninja "${launcher[@]}" \
+    -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+    -DSTORYBOOTH_ASAN=ON -DSTORYBOOTH_UBSAN=ON -DSTORYBOOTH_FUZZ=ON -DSTORYBOOTH_TESTS=ON >/dev/null
+fi
 ninja -C "$build" -j "$jobs" "${fuzzers[@]}"
 built=$(date +%s)
 echo "fuzz: built in $((built - start)) s"

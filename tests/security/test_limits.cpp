@@ -12,6 +12,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 
 using namespace sbtest;
 using Clock = std::chrono::steady_clock;
@@ -55,6 +56,15 @@ private:
     bool connected_ = false;
 };
 
+// Sends `request` on a connection of its own and returns all the booth answers before it closes
+// the connection (nothing when it could not connect).
+std::optional<std::string> raw_request(int port, const std::string& request) {
+    RawConnection raw(port);
+    if (!raw.connected()) return std::nullopt;
+    raw.send(request);
+    return raw.read_all();
+}
+
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 }  // namespace
@@ -75,20 +85,14 @@ TEST(RequestLimits, ABodyOverTheLimitIsRefusedWith413) {
 
 TEST(RequestLimits, AnOverlongRequestLineOrHeaderIsRefused) {
     SecuredBooth b;
-    {
-        RawConnection raw(b.daemon->port());
-        ASSERT_TRUE(raw.connected());
-        raw.send("GET /api/v1/health?" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-        const std::string answer = raw.read_all();
-        EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer.substr(0, 80);
-    }
-    {
-        RawConnection raw(b.daemon->port());
-        ASSERT_TRUE(raw.connected());
-        raw.send("GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(20000, 'a') + "\r\nConnection: close\r\n\r\n");
-        const std::string answer = raw.read_all();
-        EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer.substr(0, 80);
-    }
+    const auto line = raw_request(b.daemon->port(),
+        "GET /api/v1/health?" + std::string(20000, 'a') + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    ASSERT_TRUE(line) << "could not connect";
+    EXPECT_EQ(line->find("200 OK"), std::string::npos) << line->substr(0, 80);
+    const auto header = raw_request(b.daemon->port(),
+        "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Long: " + std::string(20000, 'a') + "\r\nConnection: close\r\n\r\n");
+    ASSERT_TRUE(header) << "could not connect";
+    EXPECT_EQ(header->find("200 OK"), std::string::npos) << header->substr(0, 80);
     auto h = b.client().Get("/api/v1/health");
     ASSERT_TRUE(h);
     EXPECT_EQ(h->status, 200);
@@ -96,13 +100,10 @@ TEST(RequestLimits, AnOverlongRequestLineOrHeaderIsRefused) {
 
 TEST(RequestLimits, AFloodOfHeadersIsRefusedAndTheBoothCarriesOn) {
     SecuredBooth b;
-    RawConnection raw(b.daemon->port());
-    ASSERT_TRUE(raw.connected());
     std::string req = "GET /api/v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
     for (int i = 0; i < 2000; ++i) req += "X-H" + std::to_string(i) + ": v\r\n";
     req += "\r\n";
-    raw.send(req);
-    const std::string answer = raw.read_all();
+    const std::string answer = raw_request(b.daemon->port(), req).value_or("");
     EXPECT_EQ(answer.find("200 OK"), std::string::npos) << answer.substr(0, 80);
     EXPECT_NE(answer.find("431"), std::string::npos) << answer.substr(0, 80);
     auto h = b.client().Get("/api/v1/health");
