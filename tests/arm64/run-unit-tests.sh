@@ -16,7 +16,7 @@
 #
 # Left out: the browser tests (tests/browser, ctest names browser_*). They drive Chromium from
 # node; both are amd64 programs and Chromium's page rendering has nothing arm64-specific to
-# prove, so they belong to the native run (tests/run.sh). With --firmware-only, the laptop-side
+# prove, so they belong to the native run (tests/run.sh or tests/run.sh --quick). With --firmware-only, the laptop-side
 # tests (storysync, podcast, site, ...) are not built either, and ctest skips their
 # *_NOT_BUILT placeholders.
 #

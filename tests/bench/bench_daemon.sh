@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${1:-$root/build}"
 bin="$build/firmware/app/storybooth"
 fill="$build/tests/bench/bench_fill_catalog"
-[[ -x "$bin" && -x "$fill" ]] || { echo "bench: build first (tests/run.sh)" >&2; exit 1; }
+[[ -x "$bin" && -x "$fill" ]] || { echo "bench: build first (firmware/scripts/setup.sh --tests)" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "bench: installing wrk" >&2; apt-get install -y -qq wrk >/dev/null; }
 work="$(mktemp -d)"; pid=""
 trap '[[ -n "$pid" ]] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT

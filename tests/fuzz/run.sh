@@ -42,7 +42,7 @@ start=$(date +%s)
 fuzzers=()
 for t in $targets; do fuzzers+=("fuzz_$t"); done
 # A tree that tests/sanitize.sh configured with clang (STORYBOOTH_FUZZ=ON with ASan and UBSan) is
-# used as it is: tests/run.sh --sanitize builds once for the suite and the fuzzers.
+# used as it is: tests/run.sh builds once for the suite and the fuzzers.
 if grep -qs '^STORYBOOTH_FUZZ:BOOL=ON' "$build/CMakeCache.txt" && grep -qs '^STORYBOOTH_ASAN:BOOL=ON' "$build/CMakeCache.txt"; then
   echo "fuzz: using the sanitized tree $build"
 else
