@@ -424,7 +424,8 @@ test('settings saved during a recording leave the recording alone', async () => 
 test('pairing shows a one-time code with its QR code', async () => {
   await page.getByRole('link', {name: 'Pairing'}).click();
   await page.getByRole('heading', {name: 'Pairing', level: 1}).waitFor();
-  assert.match(await page.locator('main').textContent(), /No laptop is paired yet/);
+  // The list of paired laptops arrives after the heading.
+  await page.locator('main').getByText('No laptop is paired yet').waitFor();
   await page.getByRole('button', {name: 'Show a pairing code'}).click();
   const code = page.locator('.code-big');
   await code.waitFor();
